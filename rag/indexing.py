@@ -1,0 +1,133 @@
+"""Build and update the index: chunk and embed only what changed, then persist a new snapshot atomically."""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from rag import store
+from rag.chunking import chunk_document, document_sentences
+from rag.documents import file_hash, read_document, scan_corpus
+from rag.embedding import Embedder
+from rag.errors import DocumentError
+from rag.metadata import read_manifest
+from rag.models import BuildReport, Document, SkippedFile
+from rag.settings import Settings
+from rag.store import SentenceBlock, Snapshot, StoredPassage
+
+log = logging.getLogger(__name__)
+
+
+def empty_snapshot(settings: Settings) -> Snapshot:
+    return Snapshot.build({}, [], np.zeros((0, settings.embedding.dimension), np.float32), {}, 0, settings)
+
+
+def apply_changes(old: Snapshot, upserts: list[Document], removals: list[str], embedder: Embedder,
+                  settings: Settings, progress: bool = False) -> tuple[Snapshot, int]:
+    """A new snapshot with `upserts` (re)chunked and embedded and `removals` dropped; returns it and the count of
+    passages embedded. Unchanged documents keep their passages, ids and vectors."""
+    gone = set(removals) | {d.doc_id for d in upserts}
+    keep_rows = [row for row, p in enumerate(old.passages) if p.doc_id not in gone]
+    passages = [old.passages[row] for row in keep_rows]
+    vectors = [old.vectors[keep_rows]]
+    documents = {k: v for k, v in old.documents.items() if k not in gone}
+    sentences = {k: v for k, v in old.sentences.items() if k not in gone}
+
+    next_id = old.next_id
+    new_chunks: list[StoredPassage] = []
+    for doc in upserts:
+        documents[doc.doc_id] = doc
+        for chunk in chunk_document(doc.doc_id, doc.text, settings.chunking):
+            new_chunks.append(StoredPassage(**chunk.model_dump(), id=next_id))
+            next_id += 1
+    texts = [p.text for p in new_chunks]
+    if settings.index_sentences:
+        spans = {d.doc_id: [(s.start, s.end) for _, s in document_sentences(d.text)] for d in upserts}
+        texts += [d.text[a:b] for d in upserts for a, b in spans[d.doc_id]]
+    embedded = embedder.embed_passages(texts, progress=progress)
+    passages += new_chunks
+    vectors.append(embedded[: len(new_chunks)])
+    if settings.index_sentences:
+        row = len(new_chunks)
+        for doc in upserts:
+            n = len(spans[doc.doc_id])
+            sentences[doc.doc_id] = SentenceBlock(np.array(spans[doc.doc_id], dtype=np.int64).reshape(n, 2),
+                                                  embedded[row:row + n])
+            row += n
+    snapshot = Snapshot.build(documents, passages, np.concatenate(vectors), sentences, next_id, settings)
+    return snapshot, len(new_chunks)
+
+
+@contextmanager
+def write_lock(index_dir: Path) -> Iterator[None]:
+    """One writer per index folder across processes (readers never need it)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def load_for_update(index_dir: Path, settings: Settings, rebuild: bool) -> tuple[Snapshot, bool]:
+    """The snapshot to update and whether everything must be re-processed (rebuild, new chunking, no index)."""
+    if rebuild or not (index_dir / store.POINTER).exists():
+        return empty_snapshot(settings), True
+    snapshot, manifest = store.load(index_dir, settings)
+    if manifest.chunking != settings.chunking.model_dump() or manifest.sentences != settings.index_sentences:
+        log.info("chunking settings changed since the last build: re-processing every document")
+        return empty_snapshot(settings), True
+    return snapshot, False
+
+
+def build(corpus_dir: Path, index_dir: Path, settings: Settings, embedder: Embedder, rebuild: bool = False,
+          progress: bool = False) -> tuple[Snapshot, BuildReport]:
+    """Bring the index in line with the corpus folder: add new files, update changed ones, drop removed ones."""
+    started = time.perf_counter()
+    with write_lock(index_dir):
+        old, rebuilt = load_for_update(index_dir, settings, rebuild)
+        files, skipped = scan_corpus(corpus_dir, settings)
+        manifest = read_manifest(corpus_dir)
+        report = BuildReport(index_dir=str(index_dir), documents=0, passages=0, skipped=skipped, rebuilt=rebuilt)
+        upserts: list[Document] = []
+        for doc_id, path in files.items():
+            previous = old.documents.get(doc_id)
+            try:
+                if previous is not None and previous.content_hash == file_hash(path, manifest.get(doc_id)):
+                    report.unchanged.append(doc_id)
+                    continue
+                upserts.append(read_document(path, manifest.get(doc_id), settings))
+                (report.updated if previous is not None else report.added).append(doc_id)
+            except DocumentError as exc:
+                log.warning("skipping %s", exc)
+                report.skipped.append(SkippedFile(path=path.name, reason=str(exc).removeprefix(f"{path.name}: ")))
+                if previous is not None:
+                    report.removed.append(doc_id)  # an unreadable new version must not leave the old text searchable
+        report.removed += [doc_id for doc_id in old.documents if doc_id not in files]
+        snapshot = old
+        if upserts or report.removed or rebuilt:
+            snapshot, report.embedded_passages = apply_changes(old, upserts, report.removed, embedder, settings,
+                                                               progress)
+            store.save(snapshot, index_dir, settings)
+    report.documents, report.passages = len(snapshot.documents), len(snapshot.passages)
+    report.seconds = time.perf_counter() - started
+    log.info("build: %s", report.summary())
+    return snapshot, report
+
+
+def update(index_dir: Path, settings: Settings, embedder: Embedder, upserts: list[Document],
+           removals: list[str]) -> Snapshot:
+    """Apply explicit changes (the engine's add/remove) to the index on disk under the write lock."""
+    with write_lock(index_dir):
+        exists = (index_dir / store.POINTER).exists()
+        old = store.load(index_dir, settings)[0] if exists else empty_snapshot(settings)
+        snapshot, _ = apply_changes(old, upserts, removals, embedder, settings)
+        store.save(snapshot, index_dir, settings)
+    return snapshot

@@ -1,0 +1,126 @@
+"""Read source files (.txt, .md, .html, .pdf) into raw text plus whatever metadata the format carries."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from rag.errors import DocumentError
+from rag.models import DocumentMeta
+
+log = logging.getLogger(__name__)
+
+
+class LoadedFile(BaseModel):
+    """Raw text of one file, before cleaning, with format-level metadata."""
+
+    text: str
+    meta: DocumentMeta = DocumentMeta()
+
+
+def decode_text(data: bytes, name: str) -> str:
+    """Decode bytes as UTF-8 (with BOM), else the most likely charset; refuse binary data."""
+    if b"\x00" in data[:8192]:
+        raise DocumentError(f"{name}: not a text file (contains NUL bytes)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise DocumentError(f"{name}: cannot detect the text encoding")
+    log.info("%s: decoded as %s", name, best.encoding)
+    return str(best)
+
+
+def load_plain(data: bytes, name: str) -> LoadedFile:
+    """Plain text as it is."""
+    return LoadedFile(text=decode_text(data, name))
+
+
+_MD_RULES = [
+    (re.compile(r"^```.*?$", re.M), ""),  # code fence markers
+    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images -> alt text
+    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # links -> link text
+    (re.compile(r"^\s{0,3}#{1,6}\s*", re.M), ""),  # heading markers
+    (re.compile(r"^\s{0,3}>\s?", re.M), ""),  # block quotes
+    (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),  # bold
+    (re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])"), r"\1"),  # italic
+    (re.compile(r"`([^`]+)`"), r"\1"),  # inline code
+    (re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$", re.M), ""),  # horizontal rules
+]
+
+
+def load_markdown(data: bytes, name: str) -> LoadedFile:
+    """Markdown with its markup removed; the first heading becomes the title."""
+    text = decode_text(data, name)
+    heading = re.search(r"^\s{0,3}#\s+(.+)$", text, re.M)
+    for pattern, repl in _MD_RULES:
+        text = pattern.sub(repl, text)
+    return LoadedFile(text=text, meta=DocumentMeta(title=heading.group(1).strip() if heading else None))
+
+
+def load_html(data: bytes, name: str) -> LoadedFile:
+    """Main content of a web page (trafilatura), with title, site name and date when the page declares them."""
+    import trafilatura
+
+    html = decode_text(data, name)
+    doc = trafilatura.bare_extraction(html, with_metadata=True, favor_recall=True, include_comments=False)
+    text = getattr(doc, "text", None) if doc is not None else None
+    if not text or not text.strip():
+        raise DocumentError(f"{name}: no article text found in the HTML")
+    # trafilatura puts one paragraph per line; blank lines keep them apart for cleaning and chunking
+    text = re.sub(r"\n+", "\n\n", text)
+    meta = DocumentMeta(title=doc.title or None, publisher=doc.sitename or None, url=doc.url or None)
+    if doc.date:
+        try:
+            meta.date = DocumentMeta.model_validate({"date": doc.date[:10]}).date
+        except ValueError:
+            log.info("%s: ignoring unparsable date %r", name, doc.date)
+    return LoadedFile(text=text, meta=meta)
+
+
+def load_pdf(data: bytes, name: str) -> LoadedFile:
+    """Text of every page of a PDF (pypdf); the PDF's own title when set."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in reader.pages]
+        title = (reader.metadata or {}).get("/Title")
+    except (PdfReadError, ValueError, KeyError, OSError) as exc:
+        raise DocumentError(f"{name}: unreadable PDF ({exc})") from exc
+    text = "\n\n".join(p.strip() for p in pages if p.strip())
+    if not text:
+        raise DocumentError(f"{name}: the PDF has no extractable text (scanned images are not supported)")
+    return LoadedFile(text=text, meta=DocumentMeta(title=str(title).strip() or None if title else None))
+
+
+LOADERS = {".txt": load_plain, ".md": load_markdown, ".html": load_html, ".htm": load_html, ".pdf": load_pdf}
+
+
+def load_file(path: Path, max_bytes: int) -> LoadedFile:
+    """Load one file by its suffix; raises DocumentError with the file name and reason when it cannot."""
+    loader = LOADERS.get(path.suffix.lower())
+    if loader is None:
+        raise DocumentError(f"{path.name}: unsupported file type {path.suffix or '(none)'!r}; use {', '.join(LOADERS)}")
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise DocumentError(f"{path.name}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DocumentError(f"{path.name}: cannot read the file ({exc.strerror or exc})") from exc
+    if not data.strip():
+        raise DocumentError(f"{path.name}: the file is empty")
+    loaded = loader(data, path.name)
+    if not loaded.text.strip():
+        raise DocumentError(f"{path.name}: no text after loading")
+    return loaded

@@ -1,0 +1,127 @@
+"""Pydantic models for everything that crosses a module or API boundary."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class DocumentMeta(BaseModel):
+    """What is known about an article besides its text; unknown stays None."""
+
+    title: str | None = None
+    publisher: str | None = None
+    date: dt.date | None = None
+    url: str | None = None
+
+
+class Document(BaseModel):
+    """A loaded, cleaned article. `text` is the cleaned text every offset refers to."""
+
+    doc_id: str
+    source: str = Field(description="File name inside the corpus folder.")
+    text: str
+    meta: DocumentMeta = DocumentMeta()
+    content_hash: str
+
+
+class Span(BaseModel):
+    """A half-open character range [start, end) into a document's cleaned text."""
+
+    model_config = ConfigDict(frozen=True)
+
+    start: int
+    end: int
+
+
+class Chunk(BaseModel):
+    """A passage as produced by chunking, before it is scored."""
+
+    doc_id: str
+    chunk_id: str
+    text: str
+    start: int
+    end: int
+
+
+class Passage(BaseModel):
+    """A retrieved passage, best first in result lists."""
+
+    doc_id: str
+    chunk_id: str
+    text: str
+    score: float
+    title: str | None = None
+    date: dt.date | None = None
+    publisher: str | None = None
+    start: int
+    end: int
+
+
+class SkippedFile(BaseModel):
+    """A corpus file that was not indexed, and why."""
+
+    path: str
+    reason: str
+
+
+class BuildReport(BaseModel):
+    """What a build or update did."""
+
+    index_dir: str
+    documents: int = Field(description="Documents in the index after the build.")
+    passages: int = Field(description="Passages in the index after the build.")
+    added: list[str] = []
+    updated: list[str] = []
+    removed: list[str] = []
+    unchanged: list[str] = []
+    skipped: list[SkippedFile] = []
+    embedded_passages: int = 0
+    seconds: float = 0.0
+    rebuilt: bool = Field(False, description="True when every document was re-processed.")
+
+    def summary(self) -> str:
+        """One human line for logs and the CLI."""
+        return (
+            f"{self.documents} documents, {self.passages} passages "
+            f"(added {len(self.added)}, updated {len(self.updated)}, removed {len(self.removed)}, "
+            f"unchanged {len(self.unchanged)}, skipped {len(self.skipped)}; "
+            f"embedded {self.embedded_passages} passages in {self.seconds:.1f}s)"
+        )
+
+
+class DocumentInfo(BaseModel):
+    """A row of the corpus table."""
+
+    doc_id: str
+    source: str
+    title: str | None
+    publisher: str | None
+    date: dt.date | None
+    passages: int
+
+
+class IndexManifest(BaseModel):
+    """Describes a persisted index so a loader can check it matches the running code and model."""
+
+    format_version: int
+    embedder: str
+    dimension: int
+    chunking: dict
+    dense_index: str
+    sentences: bool
+    passages: int
+    next_id: int
+    documents: dict[str, str] = Field(description="doc_id -> content hash")
+    files: dict[str, str] = Field(description="file name -> sha256 of its bytes")
+    created: str
+
+
+def relative_name(path: Path, root: Path) -> str:
+    """A path shown relative to root when inside it (for stable, short reports)."""
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)
