@@ -19,10 +19,21 @@ from rag.errors import (  # noqa: E402
     ModelLoadError,
     RagError,
 )
-from rag.models import BuildReport, DocumentInfo, DocumentMeta, Passage, SkippedFile  # noqa: E402
+from rag.answering.generator import Draft, Generator  # noqa: E402
+from rag.models import (  # noqa: E402
+    Answer,
+    BuildReport,
+    ChatMessage,
+    Citation,
+    DocumentInfo,
+    DocumentMeta,
+    Passage,
+    SkippedFile,
+)
 from rag.settings import Settings  # noqa: E402
 
 __all__ = [
+    "Answer", "ChatMessage", "Citation", "Draft", "Generator",
     "BuildReport", "DocumentError", "DocumentInfo", "DocumentMeta", "Engine", "IndexCorruptError",
     "IndexMismatchError", "IndexNotFoundError", "ModelLoadError", "Passage", "RagError", "Settings", "SkippedFile",
     "build", "load",

@@ -87,5 +87,104 @@ def search(query: str, k: Annotated[int, typer.Option("-k", help="Number of pass
         typer.echo(f"    {hit.text[:400]}{'…' if len(hit.text) > 400 else ''}\n")
 
 
+def print_answer(answer, json_out: bool = False) -> None:
+    """An answer, then each citation: number, title, date, publisher and the quote."""
+    if json_out:
+        typer.echo(answer.model_dump_json(indent=2))
+        return
+    if answer.rewritten_query != answer.question:
+        typer.secho(f"(searched: {answer.rewritten_query})", dim=True)
+    typer.secho(answer.text, fg=None if answer.answered else typer.colors.YELLOW)
+    for c in answer.citations:
+        when = c.date.isoformat() if c.date else "undated"
+        typer.secho(f"\n[{c.n}] {c.title or c.doc_id} — {when} — {c.publisher or 'publisher unknown'} ({c.chunk_id})",
+                    bold=True)
+        typer.echo(f"    “{c.quote}”" + (f"\n    note: {c.note}" if c.note else ""))
+
+
+@app.command()
+@friendly
+def ask(question: str, k: Annotated[int, typer.Option("-k", help="Passages shown.")] = 5, mode: ModeOpt = "hybrid",
+        json_out: JsonOpt = False, index: IndexOpt = Path("index"), corpus: CorpusOpt = Path("seeds")) -> None:
+    """Answer a question with citations (or say the articles do not answer it)."""
+    print_answer(open_engine(index, corpus).ask(question, k=k, mode=mode), json_out)
+
+
+@app.command()
+@friendly
+def chat(index: IndexOpt = Path("index"), corpus: CorpusOpt = Path("seeds"), mode: ModeOpt = "hybrid") -> None:
+    """An interactive conversation in the terminal; follow-up questions use the history. Empty line or Ctrl-D ends."""
+    engine = open_engine(index, corpus)
+    history: list[dict] = []
+    while True:
+        try:
+            question = input("\nyou> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            break
+        if not question:
+            break
+        try:
+            answer = engine.ask(question, history=history, mode=mode)
+        except ValueError as exc:
+            typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
+            continue
+        print_answer(answer)
+        history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
+
+
+@app.command("eval")
+@friendly
+def eval_(questions: Annotated[Path, typer.Option("--questions", help="Question set (JSONL).")]
+          = Path("seeds/questions.jsonl"),
+          index: IndexOpt = Path("index"), corpus: CorpusOpt = Path("seeds"),
+          out: Annotated[Path | None, typer.Option("--out", help="Run folder (default runs/eval-<time>).")] = None,
+          mode: ModeOpt = "hybrid", k: Annotated[int, typer.Option("-k", help="Passages per answer.")] = 5,
+          compare: Annotated[tuple[Path, Path] | None, typer.Option(
+              "--compare", help="Compare two runs (folders or results.jsonl files) instead: OLD NEW.")] = None) -> None:
+    """Score the engine on the fixed question set and write results, report and charts; or compare two runs."""
+    import datetime as dt
+
+    from rag.evaluation import compare as comparing
+    from rag.evaluation.qa_eval import run_eval
+    from rag.evaluation.questions import load_questions
+    from rag.evaluation.report import check_out_dir, latency_table, metrics_table, write_run
+
+    if compare:
+        result = comparing.compare_runs(comparing.load_records(compare[0]), comparing.load_records(compare[1]))
+        typer.echo(comparing.format_comparison(result))
+        return
+    items = load_questions(questions)
+    out = check_out_dir(out or Path("runs") / f"eval-{dt.datetime.now():%Y%m%d-%H%M%S}")
+    run = run_eval(open_engine(index, corpus), items, k=k, mode=mode)
+    write_run(run, out)
+    typer.echo(metrics_table(run.summary) + "\n\n" + latency_table(run.summary) + "\n")
+    for check in run.summary.gate:
+        shown = "-" if check.value is None else f"{check.value:.3f}"
+        typer.echo(f"{'PASS' if check.passed else 'FAIL'} {check.name}: {shown} (threshold {check.threshold:.2f})")
+    typer.echo(f"\nWrote {out}")
+
+
+@app.command()
+@friendly
+def beir(dataset: Annotated[Path, typer.Argument(help="BEIR dataset folder (corpus.jsonl, queries.jsonl, qrels/).")],
+         mode: Annotated[str, typer.Option("--mode", help="all, hybrid, dense or lexical.")] = "all",
+         k: Annotated[int, typer.Option("-k", help="Results ranked per query (>= 100 for Recall@100).")] = 100,
+         cache: Annotated[Path | None, typer.Option("--cache", help="Index cache folder "
+                                                    "(default runs/beir-cache/<dataset>).")] = None,
+         out: Annotated[Path | None, typer.Option("--out", help="Also write the report as JSON here.")] = None) -> None:
+    """Retrieval quality on a BEIR dataset (nDCG@10, Recall@100, MRR@10) beside published numbers."""
+    from rag.evaluation.beir_eval import MODES, format_table, run_beir
+
+    if mode != "all" and mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}: use all, {', '.join(MODES)}")
+    modes = MODES if mode == "all" else (mode,)
+    report = run_beir(dataset, modes=modes, depth=k, cache_dir=cache or Path("runs/beir-cache") / dataset.name)
+    typer.echo(format_table(report))
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(report.model_dump_json(indent=2), encoding="utf-8")
+        typer.echo(f"Wrote {out}")
+
+
 if __name__ == "__main__":
     app()

@@ -14,11 +14,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rag import indexing, retrieval, store
+from rag.answering.generator import Generator
 from rag.documents import read_document
 from rag.embedding import Embedder, get_embedder
 from rag.errors import DocumentError
 from rag.metadata import read_manifest
-from rag.models import BuildReport, DocumentInfo, Passage, SkippedFile
+from rag.models import Answer, BuildReport, DocumentInfo, Passage, SkippedFile
 from rag.settings import SearchMode, Settings
 
 log = logging.getLogger(__name__)
@@ -40,8 +41,10 @@ def safe_file_name(name: str) -> str:
 class Engine:
     """Search and question answering over an index folder, with its corpus folder as the source of truth."""
 
-    def __init__(self, settings: Settings, snapshot: store.Snapshot, embedder: Embedder):
+    def __init__(self, settings: Settings, snapshot: store.Snapshot, embedder: Embedder,
+                 generator: Generator | None = None):
         self.settings = settings
+        self.generator = generator  # None: the extractive generator over the current snapshot
         self.index_dir = Path(settings.index_dir)
         self.corpus_dir = Path(settings.corpus_dir)
         self.embedder = embedder
@@ -60,7 +63,7 @@ class Engine:
         return retrieval.search(self._snapshot, self.embedder, query, self.settings.retrieval, k, mode, mmr)
 
     def ask(self, question: str, history: Sequence[object] | None = None, k: int | None = None,
-            mode: SearchMode | None = None):
+            mode: SearchMode | None = None) -> Answer:
         """Answer a question (with optional chat history) from the corpus, with citations; see rag.answering."""
         from rag.answering.pipeline import answer_question
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -125,3 +126,42 @@ def relative_name(path: Path, root: Path) -> str:
         return str(path.resolve().relative_to(root.resolve()))
     except ValueError:
         return str(path)
+
+
+class ChatMessage(BaseModel):
+    """One turn of a conversation, in the shape Gradio and OpenAI-style clients use."""
+
+    role: Literal["user", "assistant"]
+    content: str
+
+
+class Citation(BaseModel):
+    """A numbered source of an answer: the quoted sentence and where it sits in the cited document."""
+
+    n: int = Field(ge=1, description="The marker number used in the answer text, e.g. [1].")
+    doc_id: str
+    chunk_id: str
+    title: str | None = None
+    date: dt.date | None = None
+    publisher: str | None = None
+    quote: str = Field(description="A sentence taken verbatim from the cited passage.")
+    start: int = Field(description="Offset of the quote in the document's cleaned text.")
+    end: int
+    passage_text: str = Field(description="The cited passage, for showing the quote in context.")
+    passage_start: int = Field(description="Offset of the passage in the document's cleaned text.")
+    score: float = Field(description="Retrieval score of the cited passage.")
+    note: str | None = Field(None, description="Reading aid, e.g. which year 'next year' means.")
+
+
+class Answer(BaseModel):
+    """An answer with its evidence; `answered` is False when the corpus does not support one."""
+
+    question: str
+    text: str
+    answered: bool
+    short_answer: str | None = Field(None, description="The isolated figure or name, when one was found.")
+    citations: list[Citation] = []
+    passages: list[Passage] = []
+    rewritten_query: str
+    confidence: float = Field(ge=0, le=1)
+    seconds: float = 0.0

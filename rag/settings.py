@@ -60,6 +60,26 @@ class RetrievalSettings(BaseModel):
     stemmer_language: str = "english"
 
 
+class AnswerSettings(BaseModel):
+    """Extractive answering: how sentences are scored and when the system abstains."""
+
+    model_config = ConfigDict(frozen=True)
+
+    passages: int = Field(8, ge=1, description="Retrieved passages whose sentences compete to answer.")
+    similarity_weight: float = 0.30
+    overlap_weight: float = 0.60
+    type_weight: float = 0.10
+    rank_weight: float = 0.05
+    abstain_below: float = Field(0.46, description="Best sentence score under which the answer is abstention.")
+    min_overlap: float = Field(0.15, description="Share of the question's key terms the answer sentence must hold.")
+    min_focus_overlap: float = Field(
+        0.34, description="Share of the question's non-name key terms (what is asked about) the evidence must hold."
+    )
+    agreement_similarity: float = Field(0.8, description="Sentences this similar state the same fact.")
+    confidence_low: float = 0.35
+    confidence_high: float = 0.85
+
+
 class Settings(BaseModel):
     """Everything configurable; `Settings()` gives working defaults."""
 
@@ -70,6 +90,7 @@ class Settings(BaseModel):
     chunking: ChunkingSettings = ChunkingSettings()
     embedding: EmbeddingSettings = EmbeddingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
+    answer: AnswerSettings = AnswerSettings()
     supported_suffixes: tuple[str, ...] = (".txt", ".md", ".html", ".htm", ".pdf")
     reserved_corpus_files: tuple[str, ...] = ("manifest.json", "questions.jsonl")
     index_sentences: bool = Field(

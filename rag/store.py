@@ -47,7 +47,7 @@ class SentenceBlock:
     vectors: np.ndarray
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Snapshot:
     """Everything search needs, never mutated once built: writers make a new snapshot and swap it in."""
 

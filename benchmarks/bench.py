@@ -1,0 +1,135 @@
+"""Benchmark: index build rate vs raw sentence-transformers encoding, search and ask latency, peak memory.
+
+    python benchmarks/bench.py                 # seeds only (about a minute)
+    python benchmarks/bench.py --scifact       # also ../shared/benchmarks/beir/scifact (several minutes on CPU)
+
+Prints figures; asserts nothing (timing targets live in the README, not in tests).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+import rag
+from rag.embedding import get_embedder
+from rag.indexing import apply_changes, empty_snapshot
+from rag.models import Document, DocumentMeta
+from rag.settings import ChunkingSettings, Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def pct(values: list[float]) -> str:
+    ms = np.array(values) * 1000
+    return f"p50 {np.percentile(ms, 50):6.1f} ms   p95 {np.percentile(ms, 95):6.1f} ms   (n={len(ms)})"
+
+
+def raw_encode_seconds(texts: list[str], settings: Settings) -> float:
+    """sentence-transformers' own encode over the same texts, same batch size: the floor the pipeline pays."""
+    model = get_embedder(settings.embedding).model
+    started = time.perf_counter()
+    model.encode(texts, batch_size=settings.embedding.batch_size, normalize_embeddings=True, show_progress_bar=False)
+    return time.perf_counter() - started
+
+
+def queries_from_question_set() -> list[str]:
+    rows = [json.loads(line) for line in (ROOT / "seeds" / "questions.jsonl").read_text().splitlines()]
+    questions = [r["question"] for r in rows]
+    variants = [f"{q.rstrip('?')} in detail?" for q in questions]
+    return (questions + variants)[:max(200, len(questions))]
+
+
+def bench_seeds() -> None:
+    settings = Settings()
+    get_embedder(settings.embedding)  # model load is not build time
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "corpus"
+        shutil.copytree(ROOT / "seeds", corpus)
+        started = time.perf_counter()
+        report = rag.build(corpus_dir=corpus, index_dir=Path(tmp) / "index", settings=settings)
+        build_s = time.perf_counter() - started
+        engine = rag.load(index_dir=Path(tmp) / "index", corpus_dir=corpus, settings=settings)
+        snap = engine.snapshot
+        texts = [p.text for p in snap.passages] + [
+            snap.documents[d].text[a:b] for d, block in snap.sentences.items() for a, b in block.spans]
+        raw_s = raw_encode_seconds(texts, settings)
+        print(f"seeds: {report.documents} docs, {report.passages} passages, {len(texts)} texts embedded "
+              f"(passages + sentences)")
+        print(f"  build {build_s:.2f} s = {len(texts) / build_s:.0f} texts/s; raw encode {raw_s:.2f} s = "
+              f"{len(texts) / raw_s:.0f} texts/s; pipeline overhead {100 * (build_s - raw_s) / raw_s:+.0f}%")
+        queries = queries_from_question_set()
+        for mode in ("hybrid", "dense", "lexical"):
+            engine.search("warm-up query", mode=mode)
+            times = []
+            for q in queries:
+                t = time.perf_counter()
+                engine.search(f"{q} ({mode})", mode=mode)  # distinct text: no query-cache hits
+                times.append(time.perf_counter() - t)
+            print(f"  search {mode:7s} {pct(times)}")
+        rows = [json.loads(line) for line in (ROOT / "seeds" / "questions.jsonl").read_text().splitlines()]
+        times = []
+        for row in rows:
+            t = time.perf_counter()
+            engine.ask(row["question"] + " ")
+            times.append(time.perf_counter() - t)
+        print(f"  ask (first turn, cold query cache) {pct(times)}")
+        times = []
+        for row in rows:
+            t = time.perf_counter()
+            engine.ask(row["question"] + " ")
+            times.append(time.perf_counter() - t)
+        print(f"  ask (warm: same questions again)   {pct(times)}")
+
+
+def bench_scifact(folder: Path) -> None:
+    from rag.evaluation.beir_data import load_beir
+
+    data = load_beir(folder)
+    settings = Settings(index_sentences=False,
+                        chunking=ChunkingSettings(target_words=100_000, max_words=100_000, overlap_sentences=0))
+    docs = [Document(doc_id=d.id, source=d.id, text=d.embedding_text, meta=DocumentMeta(title=d.title or None),
+                     content_hash=d.id) for d in data.corpus]
+    embedder = get_embedder(settings.embedding)
+    started = time.perf_counter()
+    snapshot, _ = apply_changes(empty_snapshot(settings), docs, [], embedder, settings)
+    build_s = time.perf_counter() - started
+    raw_s = raw_encode_seconds([d.embedding_text for d in data.corpus], settings)
+    n = len(snapshot.passages)
+    print(f"scifact: {len(docs)} docs -> {n} passages")
+    print(f"  build {build_s:.1f} s = {n / build_s:.1f} passages/s; raw encode {raw_s:.1f} s = {n / raw_s:.1f}/s; "
+          f"pipeline overhead {100 * (build_s - raw_s) / raw_s:+.1f}%")
+    engine = rag.Engine(settings, snapshot, embedder)
+    queries = list(data.queries.values())
+    for mode in ("hybrid", "dense", "lexical"):
+        times = []
+        for q in queries:
+            t = time.perf_counter()
+            engine.search(f"{q} ", k=10, mode=mode)
+            times.append(time.perf_counter() - t)
+        print(f"  search {mode:7s} {pct(times)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scifact", action="store_true", help="also benchmark the SciFact corpus")
+    parser.add_argument("--beir", type=Path, default=ROOT.parent / "shared" / "benchmarks" / "beir")
+    args = parser.parse_args()
+    print(f"machine: {platform.processor() or platform.machine()}, {__import__('os').cpu_count()} cores, "
+          f"python {platform.python_version()}")
+    bench_seeds()
+    if args.scifact:
+        bench_scifact(args.beir / "scifact")
+    print(f"peak memory (max RSS): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

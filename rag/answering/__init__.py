@@ -1,0 +1,1 @@
+"""Answers with citations: history normalisation, follow-up rewriting, and answer generators."""

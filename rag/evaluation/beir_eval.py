@@ -1,0 +1,187 @@
+"""Measure retrieval on a BEIR dataset (nDCG@10, Recall@100, MRR@10 per search mode) beside published numbers.
+
+The corpus is indexed with the same chunking, embedder, dense and BM25 code as the news index, but each document
+stays one passage and is NOT run through `rag.cleaning`: BEIR texts (scientific abstracts) are not scraped web
+pages, and cleaning rules meant for page chrome would only distort them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from pathlib import Path
+
+from pydantic import BaseModel
+from tqdm import tqdm
+
+from rag import retrieval, store
+from rag.embedding import Embedder, get_embedder
+from rag.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
+from rag.evaluation.beir_data import BeirDataset, load_beir
+from rag.evaluation.metrics import mrr_at_k, ndcg_at_k, recall_at_k
+from rag.indexing import apply_changes, empty_snapshot
+from rag.models import Document, DocumentMeta
+from rag.settings import ChunkingSettings, SearchMode, Settings
+from rag.store import Snapshot
+
+log = logging.getLogger(__name__)
+
+MODES: tuple[SearchMode, ...] = ("dense", "lexical", "hybrid")
+DEFAULT_DEPTH = 100  # results per query: enough for Recall@100; nDCG@10 and MRR@10 read the top 10
+
+# Published test-split numbers as (nDCG@10, Recall@100 or None), copied from /work/shared/benchmarks/beir/README.md,
+# which cites: BEIR paper (Thakur et al. 2021, arXiv 2104.08663, Table 2); castorini/anserini beir-v1.0.0 flat
+# configs; MTEB results (embeddings-benchmark/results) for all-MiniLM-L6-v2.
+REFERENCE: dict[str, dict[str, tuple[float, float | None]]] = {
+    "scifact": {
+        "BM25 (BEIR paper)": (0.665, None),
+        "BM25 flat (Anserini)": (0.6789, 0.9253),
+        "all-MiniLM-L6-v2 dense (MTEB)": (0.6451, 0.9250),
+    },
+    "nfcorpus": {
+        "BM25 (BEIR paper)": (0.325, None),
+        "BM25 flat (Anserini)": (0.3218, 0.2457),
+        "all-MiniLM-L6-v2 dense (MTEB)": (0.3159, 0.3115),
+    },
+}
+
+
+class ModeScores(BaseModel):
+    """Mean metrics of one search mode over the judged queries, and its query throughput."""
+
+    mode: str
+    ndcg_at_10: float
+    recall_at_100: float
+    mrr_at_10: float
+    queries: int
+    seconds: float
+    queries_per_second: float
+
+
+class BeirReport(BaseModel):
+    """Everything one `rag beir` run measured."""
+
+    dataset: str
+    documents: int
+    queries: int
+    depth: int
+    index_seconds: float
+    from_cache: bool
+    retrieval: dict
+    modes: list[ModeScores]
+    reference: dict[str, tuple[float, float | None]] = {}
+
+
+def beir_settings(base: Settings | None = None, depth: int = DEFAULT_DEPTH) -> Settings:
+    """Settings for a BEIR run: one passage per document, no sentence vectors, >= `depth` candidates per retriever."""
+    base = base or Settings()
+    chunking = ChunkingSettings(target_words=100_000, max_words=100_000, overlap_sentences=0)
+    candidates = max(base.retrieval.candidates, depth)
+    return base.model_copy(update={"chunking": chunking, "index_sentences": False,
+                                   "retrieval": base.retrieval.model_copy(update={"candidates": candidates})})
+
+
+def text_hash(text: str) -> str:
+    """Content hash of a document text; the cache compares these to notice a changed corpus."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def to_documents(dataset: BeirDataset) -> list[Document]:
+    """BEIR documents as rag Documents (text = title + text, as MTEB embeds them; title kept as metadata)."""
+    docs = []
+    for item in dataset.corpus:
+        text = item.embedding_text
+        if not text:
+            log.warning("document %s has no text; it cannot be retrieved", item.id)
+            continue
+        docs.append(Document(doc_id=item.id, source=item.id, text=text, meta=DocumentMeta(title=item.title or None),
+                             content_hash=text_hash(text)))
+    return docs
+
+
+def build_snapshot(docs: list[Document], settings: Settings, embedder: Embedder, progress: bool = True) -> Snapshot:
+    """An in-memory index of the documents built with the normal indexing code."""
+    snapshot, _ = apply_changes(empty_snapshot(settings), docs, [], embedder, settings, progress=progress)
+    return snapshot
+
+
+def load_cached(cache_dir: Path, docs: list[Document], settings: Settings) -> Snapshot | None:
+    """The cached snapshot when it was built from exactly these texts with this chunking and model, else None.
+
+    Dense and BM25 indexes are re-derived from the stored vectors and passages (about a second), so retrieval
+    settings such as BM25 parameters may change between runs without a stale cache.
+    """
+    try:
+        snapshot, manifest = store.load(cache_dir, settings)
+    except (IndexNotFoundError, IndexCorruptError, IndexMismatchError) as exc:
+        if not isinstance(exc, IndexNotFoundError):
+            log.warning("ignoring BEIR cache at %s: %s", cache_dir, exc)
+        return None
+    expected = {d.doc_id: d.content_hash for d in docs}
+    if (manifest.documents != expected or manifest.chunking != settings.chunking.model_dump()
+            or manifest.sentences != settings.index_sentences):
+        log.info("BEIR cache at %s is for other texts or settings: rebuilding", cache_dir)
+        return None
+    return Snapshot.build(snapshot.documents, snapshot.passages, snapshot.vectors, snapshot.sentences,
+                          snapshot.next_id, settings)
+
+
+def evaluate_mode(snapshot: Snapshot, embedder: Embedder, dataset: BeirDataset, settings: Settings,
+                  mode: SearchMode, depth: int = DEFAULT_DEPTH, progress: bool = True) -> ModeScores:
+    """Rank the corpus for every judged query in one mode and average nDCG@10, Recall@100 and MRR@10."""
+    ndcg = recall = mrr = 0.0
+    started = time.perf_counter()
+    for query_id, text in tqdm(dataset.queries.items(), desc=f"{dataset.name} {mode}", disable=not progress,
+                               unit="q"):
+        hits = retrieval.search(snapshot, embedder, text, settings.retrieval, k=depth, mode=mode)
+        ranked = [hit.doc_id for hit in hits]
+        qrels = dataset.qrels[query_id]
+        ndcg += ndcg_at_k(ranked, qrels, 10)
+        recall += recall_at_k(ranked, qrels, 100)
+        mrr += mrr_at_k(ranked, qrels, 10)
+    seconds = time.perf_counter() - started
+    n = max(len(dataset.queries), 1)
+    return ModeScores(mode=mode, ndcg_at_10=ndcg / n, recall_at_100=recall / n, mrr_at_10=mrr / n,
+                      queries=len(dataset.queries), seconds=seconds,
+                      queries_per_second=len(dataset.queries) / seconds if seconds > 0 else 0.0)
+
+
+def run_beir(path: str | Path, modes: tuple[SearchMode, ...] = MODES, depth: int = DEFAULT_DEPTH,
+             cache_dir: str | Path | None = None, settings: Settings | None = None,
+             embedder: Embedder | None = None, progress: bool = True) -> BeirReport:
+    """Load a BEIR folder, index it (or reuse the cache), and score each mode; the whole `rag beir` command."""
+    if depth < 100:
+        raise ValueError(f"depth must be at least 100 to score Recall@100, got {depth}")
+    dataset = load_beir(path)
+    settings = beir_settings(settings, depth)
+    embedder = embedder or get_embedder(settings.embedding)
+    docs = to_documents(dataset)
+    started = time.perf_counter()
+    snapshot = load_cached(Path(cache_dir), docs, settings) if cache_dir else None
+    from_cache = snapshot is not None
+    if snapshot is None:
+        log.info("indexing %d %s documents", len(docs), dataset.name)
+        snapshot = build_snapshot(docs, settings, embedder, progress)
+        if cache_dir:
+            store.save(snapshot, Path(cache_dir), settings)
+    index_seconds = time.perf_counter() - started
+    scores = [evaluate_mode(snapshot, embedder, dataset, settings, mode, depth, progress) for mode in modes]
+    return BeirReport(dataset=dataset.name, documents=len(snapshot.documents), queries=len(dataset.queries),
+                      depth=depth, index_seconds=index_seconds, from_cache=from_cache,
+                      retrieval=settings.retrieval.model_dump(), modes=scores,
+                      reference=REFERENCE.get(dataset.name.lower(), {}))
+
+
+def format_table(report: BeirReport) -> str:
+    """A Markdown table of our modes beside the published reference numbers for the dataset."""
+    lines = [f"{report.dataset}: {report.documents} documents, {report.queries} judged queries, depth {report.depth}",
+             "", "| system | nDCG@10 | Recall@100 | MRR@10 | queries/s |", "|---|---|---|---|---|"]
+    for m in report.modes:
+        lines.append(f"| ours: {m.mode} | {m.ndcg_at_10:.4f} | {m.recall_at_100:.4f} | {m.mrr_at_10:.4f} "
+                     f"| {m.queries_per_second:.1f} |")
+    for name, (ndcg, recall) in report.reference.items():
+        lines.append(f"| {name} | {ndcg:.4f} | {'-' if recall is None else f'{recall:.4f}'} | - | - |")
+    source = "from cache" if report.from_cache else "built"
+    lines += ["", f"index: {source} in {report.index_seconds:.1f}s"]
+    return "\n".join(lines)

@@ -1,0 +1,93 @@
+"""Shared fixtures for the test suite.
+
+Building the seed index embeds ~600 texts (several seconds on a small CPU), so it is built once per test session
+and every test that needs to change an index works on a cheap copy of it:
+
+- ``repo_seeds``      the repository's ``seeds/`` folder (read it, never write to it).
+- ``seed_questions``  the parsed rows of ``seeds/questions.jsonl``.
+- ``seed_index``      session-scoped: ``seeds/`` copied to a temporary corpus folder and indexed once. Treat it as
+                      read-only; it exposes ``corpus_dir``, ``index_dir`` and the build ``report``.
+- ``seed_engine``     session-scoped ``rag.Engine`` over ``seed_index`` for read-only tests (search, documents).
+                      Never call ``add_documents``/``remove_documents`` on it: use ``engine_copy``.
+- ``index_copy``      function-scoped: a fresh copy of the built seed corpus and index in ``tmp_path``
+                      (``.corpus_dir``, ``.index_dir``); nothing is loaded, so a test may damage the files first.
+- ``engine_copy``     function-scoped: ``rag.load`` over ``index_copy``; a test may add, remove and rebuild freely.
+
+``copy_seed_index(seed_index, dest)`` is the plain helper behind ``index_copy`` for tests that need several copies.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import rag  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SEEDS_DIR = REPO_ROOT / "seeds"
+
+
+@dataclass(frozen=True)
+class SeedIndex:
+    """A corpus folder and the index folder built from it."""
+
+    corpus_dir: Path
+    index_dir: Path
+    report: rag.BuildReport | None = None
+
+
+def copy_seed_index(source: SeedIndex, dest: Path) -> SeedIndex:
+    """Copy a built corpus + index under `dest` (as `dest/corpus`, `dest/index`); copying is cheap, building is not."""
+    dest.mkdir(parents=True, exist_ok=True)
+    corpus, index = dest / "corpus", dest / "index"
+    shutil.copytree(source.corpus_dir, corpus)
+    shutil.copytree(source.index_dir, index)
+    return SeedIndex(corpus_dir=corpus, index_dir=index)
+
+
+@pytest.fixture(scope="session")
+def repo_seeds() -> Path:
+    """The repository's seed corpus folder (read-only)."""
+    return SEEDS_DIR
+
+
+@pytest.fixture(scope="session")
+def seed_questions() -> list[dict]:
+    """Every row of seeds/questions.jsonl, in file order."""
+    lines = (SEEDS_DIR / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory: pytest.TempPathFactory) -> SeedIndex:
+    """The seed articles copied to a temporary corpus folder and indexed once per session (read-only for tests)."""
+    root = tmp_path_factory.mktemp("seed-index")
+    corpus, index = root / "corpus", root / "index"
+    shutil.copytree(SEEDS_DIR, corpus)
+    report = rag.build(corpus_dir=corpus, index_dir=index)
+    return SeedIndex(corpus_dir=corpus, index_dir=index, report=report)
+
+
+@pytest.fixture(scope="session")
+def seed_engine(seed_index: SeedIndex) -> rag.Engine:
+    """An engine over the shared seed index, for tests that only read (never add or remove through it)."""
+    return rag.load(index_dir=seed_index.index_dir, corpus_dir=seed_index.corpus_dir)
+
+
+@pytest.fixture
+def index_copy(seed_index: SeedIndex, tmp_path: Path) -> SeedIndex:
+    """A private copy of the built seed corpus and index, not yet loaded."""
+    return copy_seed_index(seed_index, tmp_path / "copy")
+
+
+@pytest.fixture
+def engine_copy(index_copy: SeedIndex) -> rag.Engine:
+    """An engine over a private copy of the seed index: safe to add, remove, rebuild or damage."""
+    return rag.load(index_dir=index_copy.index_dir, corpus_dir=index_copy.corpus_dir)

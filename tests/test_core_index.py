@@ -1,0 +1,481 @@
+"""Index persistence and updates (rag.indexing, rag.store, rag.engine): incremental builds, add/remove, damage,
+mismatch, and a build killed half-way."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import rag
+from rag import store
+from rag.engine import REMOVED_FOLDER, safe_file_name
+from rag.settings import Settings
+
+from .conftest import REPO_ROOT, SeedIndex, copy_seed_index
+
+SMALL_DOC = "000_d68663de70367cd0"  # the seed articles that are cheap to re-embed
+OTHER_DOC = "003_42efec76916f913e"
+
+NEW_ARTICLE = (
+    "Quillmere observatory spots a comet with a green tail\n\n"
+    "Astronomers at the Quillmere observatory in the Tarvash mountains said on Sunday that they had found a new "
+    "comet whose tail glows bright green because of diatomic carbon.\n\n"
+    "The comet, catalogued as Quillmere-7, will pass closest to the Sun next October and may be visible with "
+    "binoculars from the southern hemisphere, the observatory director Ilsa Brennick said."
+)
+NEW_QUERY = "Which observatory found a comet with a green tail?"
+
+
+def passages_by_doc(snapshot: store.Snapshot) -> dict[str, list[tuple]]:
+    """doc_id -> [(id, chunk_id, start, end, text, vector bytes)] in index order."""
+    out: dict[str, list[tuple]] = {}
+    for row, p in enumerate(snapshot.passages):
+        out.setdefault(p.doc_id, []).append((p.id, p.chunk_id, p.start, p.end, p.text, snapshot.vectors[row].tobytes()))
+    return out
+
+
+def disk_snapshot(copy: SeedIndex) -> store.Snapshot:
+    return store.load(copy.index_dir, Settings())[0]
+
+
+def generation(copy: SeedIndex) -> Path:
+    return store.current_generation(copy.index_dir)
+
+
+# --- incremental builds --------------------------------------------------------------------------------------------
+
+
+def test_second_build_embeds_nothing(index_copy: SeedIndex) -> None:
+    before = generation(index_copy)
+    report = rag.build(corpus_dir=index_copy.corpus_dir, index_dir=index_copy.index_dir)
+    stems = sorted(p.stem for p in index_copy.corpus_dir.glob("*.txt"))
+    assert report.embedded_passages == 0
+    assert sorted(report.unchanged) == stems
+    assert report.added == report.updated == report.removed == [] and not report.rebuilt
+    assert report.documents == len(stems) and report.passages == len(disk_snapshot(index_copy).passages)
+    assert generation(index_copy) == before, "an unchanged corpus must not write a new generation"
+
+
+def test_changed_file_is_the_only_one_reembedded(index_copy: SeedIndex) -> None:
+    old = disk_snapshot(index_copy)
+    path = index_copy.corpus_dir / f"{SMALL_DOC}.txt"
+    marker = "The Party committee said at the meeting"  # insert above the page footer, which cleaning cuts
+    text = path.read_text(encoding="utf-8")
+    assert marker in text
+    path.write_text(text.replace(marker, NEW_ARTICLE.split("\n\n", 1)[1] + "\n\n" + marker), encoding="utf-8")
+    report = rag.build(corpus_dir=index_copy.corpus_dir, index_dir=index_copy.index_dir)
+    assert report.updated == [SMALL_DOC]
+    assert sorted(report.unchanged) == sorted(d for d in old.documents if d != SMALL_DOC)
+    assert report.added == report.removed == []
+    new = disk_snapshot(index_copy)
+    assert report.embedded_passages == new.passage_count(SMALL_DOC) > 0
+    before, after = passages_by_doc(old), passages_by_doc(new)
+    for doc_id in old.documents:
+        if doc_id != SMALL_DOC:
+            assert after[doc_id] == before[doc_id], f"{doc_id} changed although its file did not"
+    # the re-embedded document gets fresh ids, never reusing an old one
+    new_ids = {p[0] for p in after[SMALL_DOC]}
+    assert min(new_ids) >= old.next_id and new.next_id > old.next_id
+    assert "Quillmere" in new.documents[SMALL_DOC].text
+    engine = rag.load(index_dir=index_copy.index_dir, corpus_dir=index_copy.corpus_dir)
+    assert engine.search(NEW_QUERY, k=1)[0].doc_id == SMALL_DOC
+
+
+def test_deleted_file_is_removed_from_the_index(index_copy: SeedIndex) -> None:
+    (index_copy.corpus_dir / f"{OTHER_DOC}.txt").unlink()
+    report = rag.build(corpus_dir=index_copy.corpus_dir, index_dir=index_copy.index_dir)
+    assert report.removed == [OTHER_DOC] and report.embedded_passages == 0
+    engine = rag.load(index_dir=index_copy.index_dir, corpus_dir=index_copy.corpus_dir)
+    assert OTHER_DOC not in {d.doc_id for d in engine.documents()}
+    hits = engine.search("Zhou Jiangyong Party chief digital economy", k=100)
+    assert hits and OTHER_DOC not in {h.doc_id for h in hits}
+    assert report.documents == len(engine.documents()) == 4
+
+
+def test_changed_manifest_entry_updates_metadata(index_copy: SeedIndex) -> None:
+    manifest_path = index_copy.corpus_dir / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest[SMALL_DOC]["title"] = "A corrected headline"
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    report = rag.build(corpus_dir=index_copy.corpus_dir, index_dir=index_copy.index_dir)
+    assert report.updated == [SMALL_DOC]
+    engine = rag.load(index_dir=index_copy.index_dir, corpus_dir=index_copy.corpus_dir)
+    assert {d.doc_id: d.title for d in engine.documents()}[SMALL_DOC] == "A corrected headline"
+
+
+# --- add and remove through the engine -----------------------------------------------------------------------------
+
+
+def test_add_document_is_copied_indexed_and_found(engine_copy: rag.Engine, tmp_path: Path) -> None:
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    source = incoming / "Quillmere Observatory (draft) .TXT"
+    source.write_text(NEW_ARTICLE, encoding="utf-8")
+    before = {d.doc_id for d in engine_copy.documents()}
+    old_passages = passages_by_doc(engine_copy.snapshot)
+    report = engine_copy.add_documents([source])
+    name = safe_file_name(source.name)
+    stem = Path(name).stem
+    assert report.added == [stem] and report.skipped == []
+    assert (engine_copy.corpus_dir / name).read_text(encoding="utf-8") == NEW_ARTICLE
+    assert source.exists(), "the original file is copied, not moved"
+    assert {d.doc_id for d in engine_copy.documents()} == before | {stem}
+    assert report.embedded_passages == engine_copy.snapshot.passage_count(stem) > 0
+    hit = engine_copy.search(NEW_QUERY, k=3)[0]
+    assert hit.doc_id == stem and "Quillmere" in hit.text
+    assert hit.title == "Quillmere observatory spots a comet with a green tail"
+    # unchanged documents keep their passage ids and vectors
+    new_passages = passages_by_doc(engine_copy.snapshot)
+    assert all(new_passages[d] == old_passages[d] for d in before)
+    # the change is persisted, and a later build over the corpus folder agrees with it
+    assert stem in disk_snapshot(SeedIndex(engine_copy.corpus_dir, engine_copy.index_dir)).documents
+    rebuilt = rag.build(corpus_dir=engine_copy.corpus_dir, index_dir=engine_copy.index_dir)
+    assert rebuilt.embedded_passages == 0 and stem in rebuilt.unchanged
+
+
+def test_hostile_file_names_land_inside_the_corpus_folder(engine_copy: rag.Engine, tmp_path: Path) -> None:
+    root = tmp_path / "incoming"
+    (root / "a" / "b").mkdir(parents=True)
+    (root / "evil name.txt").write_text(NEW_ARTICLE, encoding="utf-8")
+    backslashed = root / "..\\..\\evil2.txt"  # a legal file name on Linux
+    backslashed.write_text(NEW_ARTICLE.replace("Quillmere", "Brackenfold"), encoding="utf-8")
+    corpus, index = engine_copy.corpus_dir.resolve(), engine_copy.index_dir.resolve()
+
+    def outside() -> set[Path]:
+        return {p for p in tmp_path.rglob("*") if not {corpus, index} & {p.resolve(), *p.resolve().parents}}
+
+    outside_before = outside()
+    report = engine_copy.add_documents([f"{root}/a/b/../../evil name.txt", backslashed])
+    assert sorted(report.added) == ["evil2", "evil_name"]
+    assert (corpus / "evil_name.txt").is_file() and (corpus / "evil2.txt").is_file()
+    assert outside() == outside_before, "nothing may be written outside the corpus folder"
+    assert {d.source for d in engine_copy.documents()} >= {"evil_name.txt", "evil2.txt"}
+
+
+@given(st.text(max_size=60))
+def test_safe_file_name_stays_in_one_folder(name: str) -> None:
+    safe = safe_file_name(name)
+    assert safe and "/" not in safe and "\\" not in safe and not safe.startswith(".")
+    assert safe not in ("..", ".")
+    folder = Path("/corpus")
+    assert (folder / safe).resolve().parent == folder
+
+
+def test_add_with_existing_id_replaces_the_document(engine_copy: rag.Engine, tmp_path: Path) -> None:
+    old_text = engine_copy.snapshot.documents[SMALL_DOC].text
+    n_docs = len(engine_copy.documents())
+    source = tmp_path / f"{SMALL_DOC}.txt"
+    source.write_text(NEW_ARTICLE, encoding="utf-8")
+    report = engine_copy.add_documents([source])
+    assert report.updated == [SMALL_DOC] and report.added == []
+    assert len(engine_copy.documents()) == n_docs
+    doc = engine_copy.snapshot.documents[SMALL_DOC]
+    assert "Quillmere" in doc.text and "Marco Polo" not in doc.text and "Marco Polo" in old_text
+    assert (engine_copy.corpus_dir / f"{SMALL_DOC}.txt").read_text(encoding="utf-8") == NEW_ARTICLE
+    assert engine_copy.search(NEW_QUERY, k=1)[0].doc_id == SMALL_DOC
+    assert all("Marco Polo" not in h.text for h in engine_copy.search("Marco Polo finest and noblest", k=100)
+               if h.doc_id == SMALL_DOC)
+    # the manifest still describes the document by its id
+    assert {d.doc_id: d.title for d in engine_copy.documents()}[SMALL_DOC] == "City outlines goals for common prosperity"
+
+    # the same id with another suffix replaces it too; the previous file is kept under .removed/
+    md = tmp_path / f"{SMALL_DOC}.md"
+    md.write_text("# Brackenfold bridge reopens\n\n" + NEW_ARTICLE.replace("Quillmere", "Brackenfold"), encoding="utf-8")
+    report = engine_copy.add_documents([md])
+    assert report.updated == [SMALL_DOC]
+    assert not (engine_copy.corpus_dir / f"{SMALL_DOC}.txt").exists()
+    assert (engine_copy.corpus_dir / REMOVED_FOLDER / f"{SMALL_DOC}.txt").is_file()
+    assert {d.doc_id: d.source for d in engine_copy.documents()}[SMALL_DOC] == f"{SMALL_DOC}.md"
+    assert "Brackenfold" in engine_copy.snapshot.documents[SMALL_DOC].text
+    again = rag.build(corpus_dir=engine_copy.corpus_dir, index_dir=engine_copy.index_dir)
+    assert again.embedded_passages == 0 and again.skipped == []
+
+
+def test_add_reports_bad_files_and_keeps_good_ones(engine_copy: rag.Engine, tmp_path: Path) -> None:
+    good, empty, docx = tmp_path / "good.txt", tmp_path / "empty.txt", tmp_path / "memo.docx"
+    good.write_text(NEW_ARTICLE, encoding="utf-8")
+    empty.write_text("", encoding="utf-8")
+    docx.write_bytes(b"PK\x03\x04")
+    report = engine_copy.add_documents([good, empty, docx])
+    assert report.added == ["good"]
+    reasons = {s.path: s.reason for s in report.skipped}
+    assert set(reasons) == {"empty.txt", "memo.docx"}
+    assert "empty" in reasons["empty.txt"] and ".docx" in reasons["memo.docx"]
+    assert not (engine_copy.corpus_dir / "empty.txt").exists() and not (engine_copy.corpus_dir / "memo.docx").exists()
+
+
+def test_remove_document(engine_copy: rag.Engine) -> None:
+    source = engine_copy.corpus_dir / f"{OTHER_DOC}.txt"
+    content = source.read_bytes()
+    before = {d.doc_id for d in engine_copy.documents()}
+    others = passages_by_doc(engine_copy.snapshot)
+    report = engine_copy.remove_documents([OTHER_DOC])
+    assert report.removed == [OTHER_DOC] and report.documents == len(before) - 1
+    assert {d.doc_id for d in engine_copy.documents()} == before - {OTHER_DOC}
+    assert not source.exists()
+    assert (engine_copy.corpus_dir / REMOVED_FOLDER / source.name).read_bytes() == content
+    for mode in ("hybrid", "dense", "lexical"):
+        hits = engine_copy.search("Zhou Jiangyong Party chief digital economy", k=100, mode=mode)
+        assert OTHER_DOC not in {h.doc_id for h in hits}
+    assert all(passages_by_doc(engine_copy.snapshot)[d] == others[d] for d in before - {OTHER_DOC})
+    # persisted, and a build over the corpus does not bring it back
+    reopened = rag.load(index_dir=engine_copy.index_dir, corpus_dir=engine_copy.corpus_dir)
+    assert OTHER_DOC not in {d.doc_id for d in reopened.documents()}
+    report = rag.build(corpus_dir=engine_copy.corpus_dir, index_dir=engine_copy.index_dir)
+    assert report.embedded_passages == 0 and report.removed == [] and OTHER_DOC not in report.unchanged
+
+
+def test_remove_unknown_id_changes_nothing(engine_copy: rag.Engine) -> None:
+    before = engine_copy.documents()
+    files = sorted(p.name for p in engine_copy.corpus_dir.iterdir())
+    gen = store.current_generation(engine_copy.index_dir)
+    with pytest.raises(ValueError, match="no-such-doc"):
+        engine_copy.remove_documents(["no-such-doc"])
+    with pytest.raises(ValueError, match="no-such-doc"):
+        engine_copy.remove_documents([OTHER_DOC, "no-such-doc"])  # all or nothing
+    assert engine_copy.documents() == before
+    assert sorted(p.name for p in engine_copy.corpus_dir.iterdir()) == files
+    assert store.current_generation(engine_copy.index_dir) == gen
+
+
+# --- damaged and mismatched indexes --------------------------------------------------------------------------------
+
+
+def _truncate_dense(gen: Path, index_dir: Path) -> None:
+    path = gen / "dense.faiss"
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _garble_manifest(gen: Path, index_dir: Path) -> None:
+    (gen / "manifest.json").write_text('{"format_version": 1, "embedder": ', encoding="utf-8")
+
+
+def _delete_passages(gen: Path, index_dir: Path) -> None:
+    (gen / "passages.jsonl").unlink()
+
+
+def _pointer_to_missing(gen: Path, index_dir: Path) -> None:
+    (index_dir / "CURRENT").write_text("gen-20000101T000000000000\n", encoding="utf-8")
+
+
+def _pointer_escapes(gen: Path, index_dir: Path) -> None:
+    (index_dir / "CURRENT").write_text(f"../{index_dir.name}/{gen.name}\n", encoding="utf-8")
+
+
+def _empty_pointer(gen: Path, index_dir: Path) -> None:
+    (index_dir / "CURRENT").write_text("", encoding="utf-8")
+
+
+def _rehash(gen: Path) -> None:
+    """Make the manifest's checksums match damaged files, so only the parsers can notice the damage."""
+    manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
+    manifest["files"] = {name: store._sha256(gen / name) for name in manifest["files"] if (gen / name).exists()}
+    (gen / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def _bad_json_line_rehashed(gen: Path, index_dir: Path) -> None:
+    path = gen / "passages.jsonl"
+    path.write_text(path.read_text(encoding="utf-8") + '{"doc_id": "x", "chunk_id\n', encoding="utf-8")
+    _rehash(gen)
+
+
+def _short_vectors_rehashed(gen: Path, index_dir: Path) -> None:
+    vectors = np.load(gen / "vectors.npy")
+    np.save(gen / "vectors.npy", vectors[:-1])
+    _rehash(gen)
+
+
+def _garbage_faiss_rehashed(gen: Path, index_dir: Path) -> None:
+    (gen / "dense.faiss").write_bytes(b"not a faiss index at all" * 10)
+    _rehash(gen)
+
+
+def _sentences_table_rehashed(gen: Path, index_dir: Path) -> None:
+    (gen / "sentence_docs.json").write_text("{broken", encoding="utf-8")
+    _rehash(gen)
+
+
+DAMAGE = [_truncate_dense, _garble_manifest, _delete_passages, _pointer_to_missing, _pointer_escapes, _empty_pointer,
+          _bad_json_line_rehashed, _short_vectors_rehashed, _garbage_faiss_rehashed, _sentences_table_rehashed]
+
+
+@pytest.mark.parametrize("damage", DAMAGE, ids=[d.__name__.strip("_") for d in DAMAGE])
+def test_damaged_index_raises_corrupt_error_with_rebuild_hint(index_copy: SeedIndex, damage) -> None:
+    damage(generation(index_copy), index_copy.index_dir)
+    with pytest.raises(rag.IndexCorruptError) as info:
+        rag.load(index_dir=index_copy.index_dir, corpus_dir=index_copy.corpus_dir)
+    assert "rag index --rebuild" in str(info.value)
+    assert str(index_copy.index_dir) in str(info.value)
+    # an incremental build refuses too (it must not silently build on top of a broken index)
+    with pytest.raises(rag.IndexCorruptError):
+        rag.build(corpus_dir=index_copy.corpus_dir, index_dir=index_copy.index_dir)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [("embedder", "sentence-transformers/all-mpnet-base-v2", "embedder"), ("dimension", 768, "dimension"),
+     ("format_version", 99, "format version")],
+)
+def test_index_from_another_model_or_format_raises_mismatch(index_copy: SeedIndex, field, value, words) -> None:
+    path = generation(index_copy) / "manifest.json"  # not covered by the manifest's own file checksums
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest[field] = value
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(rag.IndexMismatchError) as info:
+        rag.load(index_dir=index_copy.index_dir, corpus_dir=index_copy.corpus_dir)
+    message = str(info.value)
+    assert words in message and str(value) in message and "rag index --rebuild" in message
+    assert not isinstance(info.value, rag.IndexCorruptError)
+
+
+def test_missing_index_and_missing_corpus_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(rag.RagError) as info:
+        rag.load(index_dir=tmp_path / "index", corpus_dir=tmp_path / "no-corpus")
+    assert "no-corpus" in str(info.value) and "does not exist" in str(info.value)
+    assert not (tmp_path / "index" / "CURRENT").exists()
+
+
+def test_existing_index_loads_without_its_corpus_folder(index_copy: SeedIndex) -> None:
+    shutil.rmtree(index_copy.corpus_dir)
+    engine = rag.load(index_dir=index_copy.index_dir, corpus_dir=index_copy.corpus_dir)
+    assert len(engine.documents()) == 5 and engine.search("Hangzhou digital economy", k=2)
+
+
+# --- a build killed half-way ---------------------------------------------------------------------------------------
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", PYTHONUNBUFFERED="1")
+    env["PYTHONPATH"] = str(REPO_ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def _assert_previous_index_intact(copy: SeedIndex, docs: set[str], gen: Path) -> None:
+    assert store.current_generation(copy.index_dir) == gen
+    engine = rag.load(index_dir=copy.index_dir, corpus_dir=copy.corpus_dir)
+    assert {d.doc_id for d in engine.documents()} == docs
+    hit = engine.search("What is Hangzhou's 2025 urban-rural income target?", k=1)[0]
+    assert hit.doc_id == "001_71f86546a83b57c5" and "1.7:1" in hit.text
+
+
+def test_build_killed_while_embedding_leaves_previous_index(index_copy: SeedIndex, tmp_path: Path) -> None:
+    docs = {p.stem for p in index_copy.corpus_dir.glob("*.txt")}
+    gen = generation(index_copy)
+    big = (index_copy.corpus_dir / "002_00db62200457e251.txt").read_text(encoding="utf-8")
+    for n in range(40):  # enough text that embedding takes far longer than the moment we wait
+        (index_copy.corpus_dir / f"copy{n:02d}.txt").write_text(big.replace("Hangzhou", f"Hangzhou{n}"),
+                                                                 encoding="utf-8")
+    log = tmp_path / "build.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "rag.cli", "index", "--rebuild", "--corpus", str(index_copy.corpus_dir),
+             "--index", str(index_copy.index_dir)],
+            stdout=out, stderr=subprocess.STDOUT, env=_env(), cwd=tmp_path,
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while b"Batches" not in log.read_bytes():  # sentence-transformers' progress bar: embedding has begun
+                assert proc.poll() is None, log.read_text(errors="replace")
+                assert time.monotonic() < deadline, "the build never started embedding"
+                time.sleep(0.05)
+            time.sleep(0.5)
+            assert proc.poll() is None, "the build finished before it could be killed; make the corpus bigger"
+            os.kill(proc.pid, signal.SIGKILL)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    _assert_previous_index_intact(index_copy, docs, gen)
+    # a following normal build (extra copies gone, one new article) succeeds and only does the new work
+    for n in range(40):
+        (index_copy.corpus_dir / f"copy{n:02d}.txt").unlink()
+    (index_copy.corpus_dir / "comet.txt").write_text(NEW_ARTICLE, encoding="utf-8")
+    report = rag.build(corpus_dir=index_copy.corpus_dir, index_dir=index_copy.index_dir)
+    assert report.added == ["comet"] and sorted(report.unchanged) == sorted(docs)
+    assert not list(index_copy.index_dir.glob(".building-*"))
+    assert [p.name for p in index_copy.index_dir.glob("gen-*")] == [generation(index_copy).name]
+    engine = rag.load(index_dir=index_copy.index_dir, corpus_dir=index_copy.corpus_dir)
+    assert engine.search(NEW_QUERY, k=1)[0].doc_id == "comet"
+
+
+KILL_DURING_SAVE = """
+import os, signal, sys
+import rag.store as store
+store._fsync_tree = lambda folder: os.kill(os.getpid(), signal.SIGKILL)  # die after writing, before the commit
+import rag
+rag.build(corpus_dir=sys.argv[1], index_dir=sys.argv[2], rebuild=True)
+"""
+
+
+def _small_corpus(corpus: Path) -> None:
+    corpus.mkdir(parents=True)
+    (corpus / "comet.txt").write_text(NEW_ARTICLE, encoding="utf-8")
+    (corpus / "bridge.txt").write_text(NEW_ARTICLE.replace("Quillmere", "Brackenfold").replace("comet", "bridge"),
+                                       encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def killed_during_save(tmp_path_factory: pytest.TempPathFactory) -> SeedIndex:
+    """A two-article index, then a `--rebuild` (with a third article added) killed after writing its new generation
+    folder but before switching CURRENT to it. Built once; tests work on copies."""
+    root = tmp_path_factory.mktemp("killed")
+    copy = SeedIndex(root / "corpus", root / "index")
+    _small_corpus(copy.corpus_dir)
+    rag.build(corpus_dir=copy.corpus_dir, index_dir=copy.index_dir)
+    (copy.corpus_dir / "extra.txt").write_text(NEW_ARTICLE.replace("Quillmere", "Vantorra"), encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-c", KILL_DURING_SAVE, str(copy.corpus_dir), str(copy.index_dir)],
+                          env=_env(), cwd=root, capture_output=True, timeout=300)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.decode(errors="replace")
+    leftovers = list(copy.index_dir.glob(".building-*"))
+    assert len(leftovers) == 1 and (leftovers[0] / "vectors.npy").exists()
+    return copy
+
+
+def test_build_killed_while_saving_leaves_previous_index_and_next_build_cleans_up(killed_during_save: SeedIndex,
+                                                                                   tmp_path: Path) -> None:
+    copy = copy_seed_index(killed_during_save, tmp_path)
+    gen = generation(copy)
+    engine = rag.load(index_dir=copy.index_dir, corpus_dir=copy.corpus_dir)
+    assert {d.doc_id for d in engine.documents()} == {"comet", "bridge"}
+    report = rag.build(corpus_dir=copy.corpus_dir, index_dir=copy.index_dir)
+    assert report.added == ["extra"] and sorted(report.unchanged) == ["bridge", "comet"]
+    assert not list(copy.index_dir.glob(".building-*")), "the killed build's folder is left behind"
+    assert not gen.exists()
+
+
+def test_noop_build_after_a_killed_build_cleans_up(killed_during_save: SeedIndex, tmp_path: Path) -> None:
+    """When the next plain build finds nothing to change it must still remove the killed build's folder (which can
+    be as large as the whole index)."""
+    copy = copy_seed_index(killed_during_save, tmp_path)
+    (copy.corpus_dir / "extra.txt").unlink()
+    gen = generation(copy)
+    report = rag.build(corpus_dir=copy.corpus_dir, index_dir=copy.index_dir)
+    assert sorted(report.unchanged) == ["bridge", "comet"] and report.embedded_passages == 0
+    assert generation(copy) == gen
+    assert not list(copy.index_dir.glob(".building-*")), "the killed build's folder is left behind"
+
+
+def test_rebuild_repairs_a_damaged_index(killed_during_save: SeedIndex, tmp_path: Path) -> None:
+    copy = copy_seed_index(killed_during_save, tmp_path)
+    old_gen = generation(copy)
+    _garble_manifest(old_gen, copy.index_dir)
+    with pytest.raises(rag.IndexCorruptError):
+        rag.load(index_dir=copy.index_dir, corpus_dir=copy.corpus_dir)
+    report = rag.build(corpus_dir=copy.corpus_dir, index_dir=copy.index_dir, rebuild=True)
+    assert report.rebuilt and sorted(report.added) == ["bridge", "comet", "extra"]
+    engine = rag.load(index_dir=copy.index_dir, corpus_dir=copy.corpus_dir)
+    assert len(engine.documents()) == 3
+    assert not old_gen.exists() and not list(copy.index_dir.glob(".building-*"))
+    assert engine.search(NEW_QUERY, k=1)[0].doc_id == "comet"

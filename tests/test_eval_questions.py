@@ -1,0 +1,92 @@
+"""Question-set validation (each error names file and line) and the seed set's answers against its sources."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rag.evaluation.qa_eval import normalise
+from rag.evaluation.questions import EvalQuestion, load_questions
+
+GOOD = {"id": "a1", "question": "What?", "answers": ["x"], "sources": ["doc"]}
+UNANSWERABLE = {"id": "u1", "question": "Who?", "answerable": False}
+
+
+def _write(tmp_path: Path, *lines: str) -> Path:
+    """A question file with the given raw lines."""
+    path = tmp_path / "questions.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _line(**fields: object) -> str:
+    return json.dumps(fields)
+
+
+def test_good_file_loads_with_categories(tmp_path: Path) -> None:
+    path = _write(tmp_path, _line(**GOOD), "", _line(**UNANSWERABLE),
+                  _line(id="f1", question="And?", answers=["y"], sources=["doc"], history=["What?"]))
+    questions = load_questions(path)
+    assert [q.id for q in questions] == ["a1", "u1", "f1"]
+    assert [q.category for q in questions] == ["factual", "unanswerable", "follow-up"]
+
+
+@pytest.mark.parametrize(("bad_line", "message"), [
+    ("{not json", "malformed JSON"),
+    ("[1, 2]", "expected a JSON object"),
+    (_line(**GOOD | {"id": "a2", "sourcez": ["doc"]}), "sourcez: unknown field"),
+    (_line(question="No id?", answers=["x"], sources=["doc"]), "missing question id"),
+    (_line(id="  ", question="Blank id?", answers=["x"], sources=["doc"]), "missing question id"),
+    (_line(id="a2", question="No answers?", sources=["doc"]), "needs both answers and sources"),
+    (_line(id="a2", question="No sources?", answers=["x"]), "needs both answers and sources"),
+    (_line(id="a2", question="Unanswerable with answer", answers=["x"], answerable=False), "must not list answers"),
+    (_line(id="a2", question="Wrong type", answers="x", sources=["doc"]), "answers"),
+    (_line(id="a2", question="  ", answers=["x"], sources=["doc"]), "empty question text"),
+])
+def test_each_error_names_file_and_line(tmp_path: Path, bad_line: str, message: str) -> None:
+    path = _write(tmp_path, _line(**GOOD), "", bad_line)  # the bad record sits on line 3, after a blank line
+    with pytest.raises(ValueError, match=message) as caught:
+        load_questions(path)
+    assert f"{path}:3:" in str(caught.value)
+
+
+def test_duplicate_id_names_both_lines(tmp_path: Path) -> None:
+    path = _write(tmp_path, _line(**GOOD), _line(**UNANSWERABLE), _line(**GOOD | {"question": "Again?"}))
+    with pytest.raises(ValueError, match=r"questions.jsonl:3: duplicate question id 'a1' \(first on line 1\)"):
+        load_questions(path)
+
+
+def test_missing_and_empty_files(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        load_questions(tmp_path / "nope.jsonl")
+    with pytest.raises(ValueError, match="no questions"):
+        load_questions(_write(tmp_path, "", "  "))
+
+
+def test_model_forbids_extra_fields() -> None:
+    with pytest.raises(ValueError):
+        EvalQuestion(id="x", question="q", answers=["a"], sources=["d"], bogus=1)
+
+
+def test_seed_questions_load(repo_seeds: Path) -> None:
+    questions = load_questions(repo_seeds / "questions.jsonl")
+    categories = {q.category for q in questions}
+    assert categories == {"factual", "follow-up", "unanswerable"}
+
+
+def test_every_accepted_answer_occurs_in_a_cleaned_source(repo_seeds: Path, seed_engine) -> None:
+    """Each accepted answer must be findable (case-insensitive, whitespace and quote normalised) in the cleaned text
+    of at least one of its gold sources, otherwise the question can never be scored correct."""
+    documents = seed_engine.snapshot.documents
+    problems = []
+    for q in load_questions(repo_seeds / "questions.jsonl"):
+        missing_sources = [s for s in q.sources if s not in documents]
+        if missing_sources:
+            problems.append(f"{q.id}: unknown sources {missing_sources}")
+            continue
+        texts = [normalise(documents[s].text) for s in q.sources]
+        problems += [f"{q.id}: {a!r} not in {q.sources}" for a in q.answers
+                     if not any(normalise(a) in text for text in texts)]
+    assert not problems, "\n".join(problems)

@@ -1,0 +1,235 @@
+"""The web app driven in Debian's chromium through Playwright: chat, sources, documents tab, abstention, escaping.
+
+A missing browser skips these tests locally and fails them in CI (env CI=true).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+
+import rag  # noqa: E402
+
+pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore:::gradio.queueing")]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking"]
+SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "screenshot.png"
+EXAMPLE = "What is Hangzhou's 2025 urban-rural income target?"
+MAX_FILE_BYTES = 1_000_000
+TIMEOUT = 60_000  # ms
+
+
+def _unavailable(reason: str):
+    if os.environ.get("CI", "").strip().lower() in ("1", "true", "yes"):
+        pytest.fail(f"browser tests cannot run in CI: {reason}")
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(seed_index, tmp_path_factory):
+    """The app over a private copy of the seed index (these tests add documents), with a 1 MB upload limit."""
+    from ui.app import build_app
+
+    root = tmp_path_factory.mktemp("ui-browser")
+    shutil.copytree(seed_index.corpus_dir, root / "corpus")
+    shutil.copytree(seed_index.index_dir, root / "index")
+    engine = rag.load(index_dir=root / "index", corpus_dir=root / "corpus",
+                      settings=rag.Settings(max_file_bytes=MAX_FILE_BYTES))
+    app = build_app(engine)
+    _, url, _ = app.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=_free_port(), quiet=True)
+    yield url, engine
+    app.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import Error, sync_playwright
+    except ImportError as exc:
+        _unavailable(f"playwright is not installed ({exc})")
+    if not Path(CHROMIUM).exists():
+        _unavailable(f"{CHROMIUM} not found (apt-get install chromium)")
+    with sync_playwright() as pw:
+        try:
+            chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        except Error as exc:
+            _unavailable(f"chromium does not start: {exc}")
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto(server[0])
+    page.wait_for_selector("#rag-chat")
+    yield page
+    context.close()
+
+
+def wait_for_text(page, selector: str, text: str) -> None:
+    page.wait_for_function("([sel, text]) => { const el = document.querySelector(sel);"
+                           " return !!el && el.innerText.includes(text); }", arg=[selector, text], timeout=TIMEOUT)
+
+
+def ask(page, question: str) -> None:
+    page.fill("#rag-question textarea", question)
+    page.press("#rag-question textarea", "Enter")
+
+
+def open_documents(page) -> None:
+    page.get_by_role("tab", name="Documents").click()
+    page.wait_for_selector("#rag-docs-table")
+    wait_for_text(page, "#rag-docs-table", "001_71f86546a83b57c5")
+
+
+def upload(page, paths: list[Path]) -> None:
+    page.set_input_files("#rag-upload input[type=file]", [str(p) for p in paths])
+    for p in paths:  # the file list shows each name as stem + suffix in separate elements
+        wait_for_text(page, "#rag-upload", p.stem)
+    page.click("#rag-add")
+
+
+def assert_no_injected_elements(page) -> None:
+    """Article text never became markup: no injected elements, no script ran."""
+    assert page.evaluate("window.__pwned") is None
+    assert page.query_selector_all('img[src="x"]') == []
+    panels = "#rag-chat, #rag-sources, #rag-passages, #rag-docs-table, #rag-add-result"
+    assert page.evaluate(f"""() => [...document.querySelectorAll('{panels}')]
+        .flatMap(el => [...el.querySelectorAll('script, img, iframe, object, embed')]).length""") == 0
+    assert page.title() == "News Q&A"
+
+
+def test_example_question_follow_up_and_new_chat(page) -> None:
+    page.get_by_role("button", name=EXAMPLE).click()
+    wait_for_text(page, "#rag-chat", "1.7:1")
+    page.wait_for_selector("#rag-sources mark")
+    assert "1.7:1" in page.inner_text("#rag-sources mark")
+    assert "Hangzhou aims to narrow the gap" in page.inner_text("#rag-sources")
+    assert page.query_selector("#rag-chat sup.rag-cite") is not None
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+    ask(page, "And what about life expectancy?")
+    wait_for_text(page, "#rag-chat", "83.88")
+    wait_for_text(page, "#rag-sources", "83.88")
+    assert "1.7:1" in page.inner_text("#rag-chat")  # the history stays visible
+    page.get_by_text("All retrieved passages").click()
+    wait_for_text(page, "#rag-passages", "Searched as")  # the follow-up was rewritten into a standalone query
+
+    page.click("#rag-new-chat")
+    page.wait_for_function("!document.querySelector('#rag-chat').innerText.includes('1.7:1')", timeout=TIMEOUT)
+    assert page.query_selector("#rag-sources mark") is None
+    ask(page, "And what about life expectancy?")  # no history now: must not be rewritten from the old chat
+    page.wait_for_function("document.querySelectorAll('#rag-chat .rag-answer, #rag-chat .rag-abstain').length > 0",
+                           timeout=TIMEOUT)
+    assert "1.7:1" not in page.inner_text("#rag-chat")
+
+
+def test_out_of_corpus_question_abstains(page) -> None:
+    ask(page, "What is the population of Tokyo?")
+    page.wait_for_selector("#rag-chat .rag-abstain")
+    assert "The articles do not answer this" in page.inner_text("#rag-chat .rag-abstain")
+    assert page.query_selector("#rag-chat .rag-answer") is None
+    page.wait_for_selector("#rag-sources .rag-abstain")
+    assert page.query_selector("#rag-sources mark") is None
+
+
+def test_upload_new_article_then_ask_about_it(page, tmp_path) -> None:
+    article = tmp_path / "lakeside_libraries.txt"
+    article.write_text("Lakeside County library plan\n\nLakeside County will open 17 libraries by 2027, the county "
+                       "board said on Tuesday. The new branches will each hold a makerspace and a reading garden.\n",
+                       encoding="utf-8")
+    open_documents(page)
+    upload(page, [article])
+    page.wait_for_selector("#rag-add-result .rag-ok")
+    assert "added as lakeside_libraries" in page.inner_text("#rag-add-result")
+    wait_for_text(page, "#rag-docs-table", "lakeside_libraries")
+
+    page.get_by_role("tab", name="Chat").click()
+    ask(page, "How many libraries will Lakeside County open by 2027?")
+    wait_for_text(page, "#rag-chat", "17")
+    wait_for_text(page, "#rag-sources", "lakeside_libraries")
+    assert "17 libraries" in page.inner_text("#rag-sources mark")
+
+
+def test_bad_uploads_are_reported_and_change_nothing(page, tmp_path) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    docx = tmp_path / "report.docx"
+    docx.write_bytes(b"PK\x03\x04 not really a word file")
+    big = tmp_path / "huge.txt"
+    big.write_text("Word " * (MAX_FILE_BYTES // 4), encoding="utf-8")
+    open_documents(page)
+    before = page.inner_text("#rag-docs-table")
+    upload(page, [empty, docx, big])
+    page.wait_for_selector("#rag-add-result .rag-bad")
+    wait_for_text(page, "#rag-add-result", "huge.txt")
+    result = page.inner_text("#rag-add-result")
+    assert "empty.txt: the file is empty" in result
+    assert "report.docx: unsupported file type '.docx'" in result
+    assert "huge.txt:" in result and "over the 1 MB limit" in result
+    assert page.query_selector("#rag-add-result .rag-ok") is None
+    assert page.inner_text("#rag-docs-table") == before
+
+
+def test_remove_document(page, server, tmp_path) -> None:
+    _, engine = server
+    doc = tmp_path / "to_remove.txt"
+    doc.write_text("Harbor Point ferry\n\nHarbor Point will run 4 electric ferries from 2028.\n", encoding="utf-8")
+    engine.add_documents([doc])
+    page.reload()
+    open_documents(page)
+    wait_for_text(page, "#rag-docs-table", "to_remove")
+    page.click("#rag-remove-choice input")
+    page.get_by_role("option", name="to_remove — Harbor Point ferry").click()
+    page.click("#rag-remove")
+    wait_for_text(page, "#rag-remove-result", "Removed to_remove")
+    page.wait_for_function("!document.querySelector('#rag-docs-table').innerText.includes('to_remove')",
+                           timeout=TIMEOUT)
+    assert "to_remove" not in {d.doc_id for d in engine.documents()}
+
+
+def test_hostile_document_text_is_shown_escaped(page, tmp_path) -> None:
+    hostile = tmp_path / "marlow_bridges.txt"
+    hostile.write_text(
+        'Marlow Town <img src=x onerror="window.__pwned=1"> bridge plan <script>window.__pwned=2</script>\n\n'
+        "Marlow Town council said on Monday that it will repair 9 bridges by 2026 under a plan costing 12 million "
+        'pounds. <script>window.__pwned=3</script> Residents wrote <img src=x onerror="window.__pwned=4"> on the '
+        "council notice board.\n\nThe plan also adds ${window.__pwned=5} cycle lanes and "
+        "{{constructor.constructor('window.__pwned=6')()}} bus stops. <b>Bold</b> [link](javascript:alert(7))\n",
+        encoding="utf-8")
+    open_documents(page)
+    upload(page, [hostile])
+    page.wait_for_selector("#rag-add-result .rag-ok")
+    wait_for_text(page, "#rag-docs-table", "marlow_bridges")
+    assert '<img src=x onerror="window.__pwned=1">' in page.inner_text("#rag-docs-table")
+    assert_no_injected_elements(page)
+
+    page.get_by_role("tab", name="Chat").click()
+    ask(page, "How many bridges will Marlow Town repair by 2026?")
+    wait_for_text(page, "#rag-sources", "Marlow Town")
+    page.get_by_text("All retrieved passages").click()
+    wait_for_text(page, "#rag-passages", "Marlow Town")
+    sources = page.inner_text("#rag-sources")
+    assert "<script>window.__pwned=3</script>" in sources
+    assert '<img src=x onerror="window.__pwned=4">' in sources
+    assert "${window.__pwned=5}" in sources
+    assert page.query_selector("#rag-sources b, #rag-passages b, #rag-chat a[href^=javascript]") is None
+    assert_no_injected_elements(page)

@@ -1,0 +1,276 @@
+"""The Gradio app: a cited chat over the news corpus, a sources panel, and a documents tab.
+
+A thin shell over `rag.Engine`: retrieval and answering live in the library; this module only wires events and
+renders (see `ui.render`, where all article text is escaped).
+
+Run it with `rag serve` or `python -m ui.app [--host 127.0.0.1] [--port 7860] [--index index] [--corpus seeds]`.
+
+API endpoints (for `gradio_client.Client(url).predict(..., api_name=...)`):
+
+    /ask    (question: str, history: str | list | None = None, k: int = 5, mode: str = "hybrid") -> dict
+            history is a list of {"role": "user"|"assistant", "content": str} messages, or that list as a JSON
+            string; content may also be Gradio's list of blocks. Returns `rag.models.Answer` as a JSON dict:
+            question, text, answered, short_answer, citations [{n, doc_id, chunk_id, title, date, publisher, quote,
+            start, end, passage_text, passage_start, score, note}], passages, rewritten_query, confidence, seconds.
+    /search (query: str, k: int = 5, mode: str = "hybrid") -> list[dict]
+            The k best passages: [{doc_id, chunk_id, text, score, title, date, publisher, start, end}].
+
+    mode is "hybrid", "dense" or "lexical"; k is 1..50.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+from pathlib import Path
+
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+
+import gradio as gr  # noqa: E402
+
+from rag.errors import RagError  # noqa: E402
+from ui import render  # noqa: E402
+from ui.style import CSS, theme  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+EXAMPLES = [
+    "What is Hangzhou's 2025 urban-rural income target?",
+    "What per capita GDP does Hangzhou aim to reach by 2025?",
+    "Who is the Party secretary of Zhejiang Province?",
+    "What level of overall labor productivity is Hangzhou targeting for 2025?",
+]
+MODES = ["hybrid", "dense", "lexical"]
+MAX_K = 50
+ASK_CONCURRENCY = 4
+
+
+class RagBlocks(gr.Blocks):
+    """Blocks whose launch() defaults to the app's theme, CSS and upload limit, so a plain `app.launch()` works."""
+
+    launch_defaults: dict = {}
+
+    def launch(self, *args, **kwargs):  # noqa: D102 - same as gr.Blocks.launch
+        for key, value in self.launch_defaults.items():
+            kwargs.setdefault(key, value)
+        return super().launch(*args, **kwargs)
+
+
+def _k(value, default: int) -> int:
+    try:
+        return max(1, min(MAX_K, int(value)))
+    except (TypeError, ValueError):
+        return default
+
+
+def _mode(value) -> str:
+    if value not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {value!r}")
+    return value
+
+
+def parse_history(history) -> list | None:
+    """Chat history from an API caller: a list of messages, that list as a JSON string, or nothing."""
+    if history is None or history == "" or history == []:
+        return None
+    if isinstance(history, str):
+        try:
+            history = json.loads(history)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"history is not valid JSON: {exc.msg}") from exc
+    if not isinstance(history, list):
+        raise ValueError("history must be a list of {'role': ..., 'content': ...} messages")
+    return history
+
+
+def build_app(engine, examples: list[str] | None = None, title: str = "News Q&A") -> gr.Blocks:
+    """The whole app over one engine; launch it with `.launch()` (theme and CSS are applied by default)."""
+    settings = engine.settings
+    default_k = settings.retrieval.k
+    examples = EXAMPLES if examples is None else examples
+
+    # ---- handlers -------------------------------------------------------------------------------------------------
+
+    def respond(question, chat, history, k, mode):
+        """Stream one turn: the question, then the answer, then its sources."""
+        question = (question or "").strip()
+        if not question:
+            gr.Warning("Type a question first.")
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return
+        chat = list(chat or []) + [{"role": "user", "content": render.user_message(question)},
+                                   {"role": "assistant", "content": render.PENDING_ANSWER}]
+        yield chat, gr.skip(), "", render.PENDING_SOURCES, gr.skip()
+        try:
+            answer = engine.ask(question, history=list(history or []), k=_k(k, default_k), mode=_mode(mode))
+        except (RagError, ValueError) as exc:
+            chat[-1] = {"role": "assistant", "content": render.error_message(str(exc))}
+            yield chat, gr.skip(), gr.skip(), render.EMPTY_SOURCES, render.EMPTY_PASSAGES
+            return
+        except Exception:  # noqa: BLE001 - the chat must survive a failed turn
+            log.exception("answering %r failed", question)
+            chat[-1] = {"role": "assistant", "content": render.error_message("an internal error occurred.")}
+            yield chat, gr.skip(), gr.skip(), render.EMPTY_SOURCES, render.EMPTY_PASSAGES
+            return
+        chat[-1] = {"role": "assistant", "content": render.answer_message(answer)}
+        history = list(history or []) + [{"role": "user", "content": question},
+                                         {"role": "assistant", "content": answer.text}]
+        yield chat, history, gr.skip(), render.PENDING_SOURCES, gr.skip()
+        yield chat, history, gr.skip(), render.sources_html(answer), render.passages_html(answer)
+
+    def new_chat():
+        return [], [], "", render.EMPTY_SOURCES, render.EMPTY_PASSAGES
+
+    def corpus_view():
+        docs = engine.documents()
+        return (render.document_rows(docs), gr.update(choices=render.document_choices(docs), value=None),
+                render.corpus_summary(docs))
+
+    def add_files(files, progress=gr.Progress()):
+        """Index uploaded files one by one; each gets its own result line, bad files change nothing."""
+        paths = [f if isinstance(f, str) else getattr(f, "name", str(f)) for f in (files or [])]
+        if not paths:
+            return (render.notice_html("Choose one or more files first.", False), *corpus_view(), gr.skip())
+        results = []
+        for i, path in enumerate(paths):
+            name = Path(path).name
+            progress((i, len(paths)), desc=f"Indexing {name}", unit="files")
+            try:
+                report = engine.add_documents([path])
+            except (RagError, ValueError, OSError) as exc:
+                results.append((name, False, str(exc)))
+                continue
+            if report.skipped:
+                results.append((name, False, "; ".join(s.reason for s in report.skipped)))
+            else:
+                for doc_id in report.added + report.updated:
+                    verb = "added" if doc_id in report.added else "replaced"
+                    n = report.embedded_passages
+                    results.append((name, True, f"{verb} as {doc_id} ({n} passage{'' if n == 1 else 's'})"))
+        progress((len(paths), len(paths)), desc="Done", unit="files")
+        return (render.file_results_html(results), *corpus_view(), None)
+
+    def remove_doc(doc_id):
+        if not doc_id:
+            return (render.notice_html("Choose a document to remove.", False), *corpus_view())
+        try:
+            engine.remove_documents([doc_id])
+        except (RagError, ValueError) as exc:
+            return (render.notice_html(str(exc), False), *corpus_view())
+        return (render.notice_html(f"Removed {doc_id} (its file is kept in the corpus folder's .removed/).", True),
+                *corpus_view())
+
+    # ---- API (documented in the module docstring) -----------------------------------------------------------------
+
+    def ask(question: str, history: str | list | None = None, k: int = default_k, mode: str = "hybrid") -> dict:
+        """Answer a question from the articles with numbered citations; history: prior messages (list or JSON)."""
+        try:
+            answer = engine.ask(question, history=parse_history(history), k=_k(k, default_k), mode=_mode(mode))
+        except (RagError, ValueError) as exc:
+            raise gr.Error(str(exc)) from exc
+        return answer.model_dump(mode="json")
+
+    def search(query: str, k: int = default_k, mode: str = "hybrid") -> list[dict]:
+        """The k best passages for a query, best first."""
+        try:
+            hits = engine.search(query, k=_k(k, default_k), mode=_mode(mode))
+        except (RagError, ValueError) as exc:
+            raise gr.Error(str(exc)) from exc
+        return [h.model_dump(mode="json") for h in hits]
+
+    # ---- layout ---------------------------------------------------------------------------------------------------
+
+    with RagBlocks(title=title, analytics_enabled=False) as app:
+        app.launch_defaults = {"theme": theme(), "css": CSS,
+                               "max_file_size": settings.max_file_bytes + 1024 * 1024}
+        gr.Markdown(f"# {render.esc(title)}\nAnswers come only from the indexed news articles, each with numbered "
+                    "citations to the sentence that supports it.", elem_id="rag-header")
+        history = gr.State([])
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3, min_width=380):
+                        chat = gr.Chatbot(label="Conversation", elem_id="rag-chat", height=520, buttons=[],
+                                          latex_delimiters=[], feedback_options=None, sanitize_html=True,
+                                          placeholder="Ask about the articles, or pick an example below.")
+                        with gr.Row():
+                            box = gr.Textbox(placeholder="Ask a question about the articles…", show_label=False,
+                                             scale=6, lines=1, max_lines=4, elem_id="rag-question", autofocus=True)
+                            send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="rag-send")
+                        with gr.Row(elem_id="rag-examples"):
+                            example_buttons = [gr.Button(q, size="sm", variant="secondary") for q in examples]
+                        with gr.Row():
+                            clear = gr.Button("New chat", size="sm", elem_id="rag-new-chat")
+                        with gr.Accordion("Settings", open=False):
+                            k = gr.Slider(1, 20, value=default_k, step=1, label="Passages to retrieve (k)")
+                            mode = gr.Radio(MODES, value=settings.retrieval.mode, label="Retrieval mode")
+                    with gr.Column(scale=2, min_width=320):
+                        gr.Markdown("### Sources")
+                        sources = gr.HTML(render.EMPTY_SOURCES, elem_id="rag-sources", js_on_load=None)
+                        with gr.Accordion("All retrieved passages", open=False, elem_id="rag-passages-box"):
+                            passages = gr.HTML(render.EMPTY_PASSAGES, elem_id="rag-passages", js_on_load=None)
+            with gr.Tab("Documents", id="documents"):
+                summary = gr.Markdown(elem_id="rag-docs-summary")
+                table = gr.Dataframe(headers=render.DOC_HEADERS, datatype=["str", "str", "str", "str", "number"],
+                                     interactive=False, wrap=True, elem_id="rag-docs-table",
+                                     column_widths=["22%", "44%", "14%", "11%", "9%"])
+                with gr.Row(equal_height=False):
+                    with gr.Column():
+                        files = gr.File(label=f"Add articles ({', '.join(settings.supported_suffixes)}; "
+                                              f"up to {settings.max_file_bytes / 1e6:.0f} MB each)",
+                                        file_count="multiple", type="filepath", elem_id="rag-upload")
+                        add = gr.Button("Add to index", variant="primary", elem_id="rag-add")
+                        add_result = gr.HTML(elem_id="rag-add-result", js_on_load=None, min_height=60)
+                    with gr.Column():
+                        choose = gr.Dropdown(label="Document to remove", choices=[], elem_id="rag-remove-choice")
+                        remove = gr.Button("Remove document", variant="stop", elem_id="rag-remove")
+                        remove_result = gr.HTML(elem_id="rag-remove-result", js_on_load=None)
+
+        # ---- events ---------------------------------------------------------------------------------------------
+        chat_outputs = [chat, history, box, sources, passages]
+        ask_opts = dict(concurrency_id="ask", concurrency_limit=ASK_CONCURRENCY, api_visibility="private",
+                        show_progress="minimal")
+        box.submit(respond, [box, chat, history, k, mode], chat_outputs, **ask_opts)
+        send.click(respond, [box, chat, history, k, mode], chat_outputs, **ask_opts)
+        for button in example_buttons:
+            button.click(respond, [button, chat, history, k, mode], chat_outputs, **ask_opts)
+        clear.click(new_chat, None, chat_outputs, queue=False, api_visibility="private")
+        chat.clear(new_chat, None, chat_outputs, queue=False, api_visibility="private")
+
+        docs_outputs = [table, choose, summary]
+        write_opts = dict(concurrency_id="write", concurrency_limit=1, api_visibility="private")
+        add.click(add_files, [files], [add_result, *docs_outputs, files], show_progress_on=[add_result], **write_opts)
+        remove.click(remove_doc, [choose], [remove_result, *docs_outputs], show_progress_on=[remove_result],
+                     **write_opts)
+        app.load(corpus_view, None, docs_outputs, api_visibility="private", queue=False)
+
+        gr.api(ask, api_name="ask", concurrency_id="ask", concurrency_limit=ASK_CONCURRENCY)
+        gr.api(search, api_name="search", concurrency_id="ask", concurrency_limit=ASK_CONCURRENCY)
+    app.queue(default_concurrency_limit=ASK_CONCURRENCY)
+    return app
+
+
+def main(host: str = "127.0.0.1", port: int = 7860, index_dir: str | Path = "index",
+         corpus_dir: str | Path = "seeds") -> None:
+    """Open (or build) the index and serve the app until interrupted."""
+    import rag
+
+    engine = rag.load(index_dir=index_dir, corpus_dir=corpus_dir, progress=True)
+    build_app(engine).launch(server_name=host, server_port=port)
+
+
+def _cli() -> None:
+    parser = argparse.ArgumentParser(description="Serve the cited news Q&A web app.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=7860)
+    parser.add_argument("--index", default="index", help="Index folder.")
+    parser.add_argument("--corpus", default="seeds", help="Corpus folder of articles.")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    main(host=args.host, port=args.port, index_dir=args.index, corpus_dir=args.corpus)
+
+
+if __name__ == "__main__":
+    _cli()
