@@ -75,6 +75,7 @@ class AnswerSettings(BaseModel):
     min_focus_overlap: float = Field(
         0.34, description="Share of the question's non-name key terms (what is asked about) the evidence must hold."
     )
+    lead_chars: int = Field(600, description="Opening of an article that counts as context for every passage.")
     agreement_similarity: float = Field(0.8, description="Sentences this similar state the same fact.")
     confidence_low: float = 0.35
     confidence_high: float = 0.85

@@ -89,7 +89,7 @@ def check_chunks(doc_id: str, text: str, cfg: ChunkingSettings) -> None:
         assert b.end > a.end, "a chunk adds nothing new"
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(text=document(), cfg=CHUNK_SETTINGS)
 @example(text="One two three.", cfg=ChunkingSettings(target_words=10, max_words=10, overlap_sentences=1))
 @example(text=" ".join(["word"] * 50) + ".\n\nShort one. Short two.",
@@ -98,7 +98,7 @@ def test_chunk_invariants_on_generated_documents(text: str, cfg: ChunkingSetting
     check_chunks("doc", text, cfg)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(texts=st.lists(document(), min_size=2, max_size=4), cfg=CHUNK_SETTINGS)
 def test_chunks_never_cross_documents(texts: list[str], cfg: ChunkingSettings) -> None:
     """Chunking documents one by one: each chunk belongs to one document and its offsets point into that one only."""

@@ -202,6 +202,52 @@ def test_add_with_existing_id_replaces_the_document(engine_copy: rag.Engine, tmp
     assert again.embedded_passages == 0 and again.skipped == []
 
 
+def test_add_does_not_touch_documents_whose_id_merely_starts_with_the_new_id(engine_copy: rag.Engine,
+                                                                            tmp_path: Path) -> None:
+    """Adding `report.txt` replaces document `report` only; document `report.v2` (file report.v2.txt) stays."""
+    first = tmp_path / "report.v2.txt"
+    first.write_text(NEW_ARTICLE.replace("Quillmere", "Brackenfold"), encoding="utf-8")
+    engine_copy.add_documents([first])
+    second = tmp_path / "report.txt"
+    second.write_text(NEW_ARTICLE, encoding="utf-8")
+    report = engine_copy.add_documents([second])
+    assert report.added == ["report"] and report.updated == []
+    assert (engine_copy.corpus_dir / "report.v2.txt").is_file(), "another document's file was retired"
+    assert not (engine_copy.corpus_dir / REMOVED_FOLDER / "report.v2.txt").exists()
+    assert rag.build(corpus_dir=engine_copy.corpus_dir, index_dir=engine_copy.index_dir).removed == []
+    assert {"report", "report.v2"} <= {d.doc_id for d in rag.load(
+        index_dir=engine_copy.index_dir, corpus_dir=engine_copy.corpus_dir).documents()}
+
+
+def test_add_two_files_with_the_same_name_keeps_one_consistent_document(engine_copy: rag.Engine,
+                                                                        tmp_path: Path) -> None:
+    """Two sources that map to one id in a single call must not leave two documents' passages under that id."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first, second = tmp_path / "a" / "report.txt", tmp_path / "b" / "report.txt"
+    first.write_text(NEW_ARTICLE, encoding="utf-8")
+    second.write_text(NEW_ARTICLE.replace("Quillmere", "Brackenfold").replace("comet", "bridge"), encoding="utf-8")
+    report = engine_copy.add_documents([first, second])
+    assert report.added.count("report") <= 1
+    snap = engine_copy.snapshot
+    chunk_ids = [p.chunk_id for p in snap.passages]
+    assert len(chunk_ids) == len(set(chunk_ids)), "duplicate chunk ids"
+    text = snap.documents["report"].text
+    on_disk = (engine_copy.corpus_dir / "report.txt").read_text(encoding="utf-8")
+    for p in snap.passages:
+        assert snap.documents[p.doc_id].text[p.start:p.end] == p.text, f"{p.chunk_id} does not match its document"
+    assert text.split()[:3] == on_disk.split()[:3], "the index and the corpus file disagree"
+
+
+def test_removing_every_document_leaves_an_empty_searchable_index(engine_copy: rag.Engine) -> None:
+    report = engine_copy.remove_documents([d.doc_id for d in engine_copy.documents()])
+    assert report.documents == report.passages == 0
+    for mode in ("hybrid", "dense", "lexical"):
+        assert engine_copy.search("Hangzhou", mode=mode) == [] == engine_copy.search("Hangzhou", mode=mode, mmr=True)
+    reopened = rag.load(index_dir=engine_copy.index_dir, corpus_dir=engine_copy.corpus_dir)
+    assert reopened.documents() == [] and reopened.search("Hangzhou") == []
+
+
 def test_add_reports_bad_files_and_keeps_good_ones(engine_copy: rag.Engine, tmp_path: Path) -> None:
     good, empty, docx = tmp_path / "good.txt", tmp_path / "empty.txt", tmp_path / "memo.docx"
     good.write_text(NEW_ARTICLE, encoding="utf-8")

@@ -154,7 +154,6 @@ def test_mmr_is_more_diverse(seed_engine: rag.Engine) -> None:
         mmr_total += redundancy(diverse)
         plain_docs += len({h.doc_id for h in plain})
         mmr_docs += len({h.doc_id for h in diverse})
-        assert redundancy(diverse) <= redundancy(plain) + 1e-6, query
     assert changed >= 1
     assert mmr_total < plain_total
     assert mmr_docs >= plain_docs

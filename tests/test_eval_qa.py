@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from rag.evaluation import report
-from rag.evaluation.compare import compare_runs, format_comparison, load_records
+from rag.evaluation.compare import compare_runs, format_comparison, load_records, outcome_changes
 from rag.evaluation.qa_eval import (
     QuestionResult,
     contains_answer,
@@ -33,9 +33,10 @@ def citation(n: int, doc_id: str) -> Citation:
 
 def answer(question: str, text: str, answered: bool, cited: list[str], retrieved: list[str],
            short: str | None = None) -> Answer:
-    return Answer(question=question, text=text, answered=answered, short_answer=short, citations=[citation(i + 1, d) for i, d in
-                                                                               enumerate(cited)],
-                  passages=[passage(d, i) for i, d in enumerate(retrieved)], rewritten_query=question, confidence=0.5)
+    citations = [citation(i + 1, d) for i, d in enumerate(cited)]
+    passages = [passage(d, i) for i, d in enumerate(retrieved)]
+    return Answer(question=question, text=text, answered=answered, short_answer=short, citations=citations,
+                  passages=passages, rewritten_query=question, confidence=0.5)
 
 
 class FakeEngine:
@@ -222,3 +223,11 @@ def test_compare_finds_regressions_and_improvements(run, tmp_path: Path) -> None
     assert (hit.old, hit.new) == pytest.approx((0.75, 0.5))  # f1 lost its gold source from the top 5
     text = format_comparison(comparison)
     assert "Regressions: 2" in text and "Improvements: 2" in text
+
+
+def test_compare_reports_short_answer_changes() -> None:
+    base = dict(id="x", category="factual", question="q", answerable=True, answered=True, correct=True, hit_at_5=1.0)
+    old = QuestionResult(**base, short_answer_correct=True, strict_correct=True)
+    new = QuestionResult(**base, short_answer_correct=False, strict_correct=False)
+    assert outcome_changes(old, new) == (["short answer now wrong"], [])
+    assert outcome_changes(new, old) == ([], ["short answer now right"])

@@ -83,9 +83,27 @@ def page(browser, server):
     context.close()
 
 
+def wait_for(page, js: str, arg=None, what: str = "") -> None:
+    """Wait for a JS condition; on timeout fail with what the panels show and a screenshot to look at."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(js, arg=arg, timeout=TIMEOUT)
+    except PlaywrightTimeout:
+        shot = Path(os.environ.get("UI_TEST_ARTIFACTS", "/tmp")) / f"ui-failure-{os.getpid()}-{id(page)}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        panels = {sel: page.inner_text(sel)[:1500] for sel in ("#rag-chat", "#rag-sources", "#rag-add-result")
+                  if page.query_selector(sel)}
+        pytest.fail(f"timed out waiting for {what or js}; screenshot {shot}; panels: {panels}")
+
+
+def wait_for_element(page, selector: str) -> None:
+    wait_for(page, "(sel) => !!document.querySelector(sel)", selector, selector)
+
+
 def wait_for_text(page, selector: str, text: str) -> None:
-    page.wait_for_function("([sel, text]) => { const el = document.querySelector(sel);"
-                           " return !!el && el.innerText.includes(text); }", arg=[selector, text], timeout=TIMEOUT)
+    wait_for(page, "([sel, text]) => { const el = document.querySelector(sel);"
+                   " return !!el && el.innerText.includes(text); }", [selector, text], f"{text!r} in {selector}")
 
 
 def ask(page, question: str) -> None:
@@ -119,7 +137,7 @@ def assert_no_injected_elements(page) -> None:
 def test_example_question_follow_up_and_new_chat(page) -> None:
     page.get_by_role("button", name=EXAMPLE).click()
     wait_for_text(page, "#rag-chat", "1.7:1")
-    page.wait_for_selector("#rag-sources mark")
+    wait_for_element(page, "#rag-sources mark")
     assert "1.7:1" in page.inner_text("#rag-sources mark")
     assert "Hangzhou aims to narrow the gap" in page.inner_text("#rag-sources")
     assert page.query_selector("#rag-chat sup.rag-cite") is not None
@@ -134,20 +152,19 @@ def test_example_question_follow_up_and_new_chat(page) -> None:
     wait_for_text(page, "#rag-passages", "Searched as")  # the follow-up was rewritten into a standalone query
 
     page.click("#rag-new-chat")
-    page.wait_for_function("!document.querySelector('#rag-chat').innerText.includes('1.7:1')", timeout=TIMEOUT)
+    wait_for(page, "!document.querySelector('#rag-chat').innerText.includes('1.7:1')")
     assert page.query_selector("#rag-sources mark") is None
     ask(page, "And what about life expectancy?")  # no history now: must not be rewritten from the old chat
-    page.wait_for_function("document.querySelectorAll('#rag-chat .rag-answer, #rag-chat .rag-abstain').length > 0",
-                           timeout=TIMEOUT)
+    wait_for(page, "document.querySelectorAll('#rag-chat .rag-answer, #rag-chat .rag-abstain').length > 0")
     assert "1.7:1" not in page.inner_text("#rag-chat")
 
 
 def test_out_of_corpus_question_abstains(page) -> None:
     ask(page, "What is the population of Tokyo?")
-    page.wait_for_selector("#rag-chat .rag-abstain")
+    wait_for(page, "!!document.querySelector('#rag-chat .rag-abstain')")
     assert "The articles do not answer this" in page.inner_text("#rag-chat .rag-abstain")
     assert page.query_selector("#rag-chat .rag-answer") is None
-    page.wait_for_selector("#rag-sources .rag-abstain")
+    wait_for_element(page, "#rag-sources .rag-abstain")
     assert page.query_selector("#rag-sources mark") is None
 
 
@@ -158,7 +175,7 @@ def test_upload_new_article_then_ask_about_it(page, tmp_path) -> None:
                        encoding="utf-8")
     open_documents(page)
     upload(page, [article])
-    page.wait_for_selector("#rag-add-result .rag-ok")
+    wait_for_element(page, "#rag-add-result .rag-ok")
     assert "added as lakeside_libraries" in page.inner_text("#rag-add-result")
     wait_for_text(page, "#rag-docs-table", "lakeside_libraries")
 
@@ -179,7 +196,7 @@ def test_bad_uploads_are_reported_and_change_nothing(page, tmp_path) -> None:
     open_documents(page)
     before = page.inner_text("#rag-docs-table")
     upload(page, [empty, docx, big])
-    page.wait_for_selector("#rag-add-result .rag-bad")
+    wait_for_element(page, "#rag-add-result .rag-bad")
     wait_for_text(page, "#rag-add-result", "huge.txt")
     result = page.inner_text("#rag-add-result")
     assert "empty.txt: the file is empty" in result
@@ -201,8 +218,7 @@ def test_remove_document(page, server, tmp_path) -> None:
     page.get_by_role("option", name="to_remove — Harbor Point ferry").click()
     page.click("#rag-remove")
     wait_for_text(page, "#rag-remove-result", "Removed to_remove")
-    page.wait_for_function("!document.querySelector('#rag-docs-table').innerText.includes('to_remove')",
-                           timeout=TIMEOUT)
+    wait_for(page, "!document.querySelector('#rag-docs-table').innerText.includes('to_remove')")
     assert "to_remove" not in {d.doc_id for d in engine.documents()}
 
 
@@ -217,7 +233,7 @@ def test_hostile_document_text_is_shown_escaped(page, tmp_path) -> None:
         encoding="utf-8")
     open_documents(page)
     upload(page, [hostile])
-    page.wait_for_selector("#rag-add-result .rag-ok")
+    wait_for_element(page, "#rag-add-result .rag-ok")
     wait_for_text(page, "#rag-docs-table", "marlow_bridges")
     assert '<img src=x onerror="window.__pwned=1">' in page.inner_text("#rag-docs-table")
     assert_no_injected_elements(page)

@@ -50,7 +50,7 @@ class QuestionAnalysis:
     """The parts of a question the answerer scores against."""
 
     text: str
-    kind: str  # number | date | person | place | ordinal | other
+    kind: str  # number | figure | date | person | place | ordinal | other
     key_terms: tuple[str, ...]
     names: tuple[str, ...]  # capitalised words the evidence must mention (lower case)
     years: tuple[str, ...]
@@ -63,7 +63,7 @@ def answer_kind(q: str) -> str:
     low = q.lower()
     if re.search(r"\b(rank|ranking|place|position)\b", low) and re.search(r"\b(where|what|which)\b", low):
         return "ordinal"
-    if re.search(r"\bwhich (edition|session|plenary|congress|anniversary|round|term|meeting)\b", low):
+    if re.search(r"\bwhich (\w+ )?(edition|session|plenary|congress|anniversary|round|term|meeting)\b", low):
         return "ordinal"
     if re.search(r"\b(when|what year|which year|what date|which date|by what year|in what year|what month)\b", low):
         return "date"
@@ -72,6 +72,8 @@ def answer_kind(q: str) -> str:
         return "number"
     if re.search(r"\bwhat (is|was|are|were)\b.*\b(rate|ratio|ceiling|cap|limit)\b", low):
         return "number"
+    if re.search(r"\bwhat\b.*\b(target|goal|forecast|projection|estimate|quota|aims?|aiming|reach)s?\b", low):
+        return "figure"  # usually a number, but a target may be stated in words: prefer a figure, do not demand one
     if re.search(r"\bwho(m|se)?\b", low):
         return "person"
     match = re.search(r"\b(which|what)((?:\s+[\w-]+){1,3})", low)

@@ -25,6 +25,7 @@ from rag.settings import AnswerSettings
 
 WANTED = {
     "number": {"ratio", "usd", "percent", "money", "number"},
+    "figure": {"ratio", "usd", "percent", "money", "number"},
     "date": {"date", "year"},
     "person": {"name"},
     "place": {"name"},
@@ -34,6 +35,7 @@ CUE_KINDS = {"ratio": {"ratio"}, "usd": {"usd"}, "percent": {"percent"}, "money"
              "length": {"number"}, "area": {"number"}}
 STRICT = {"number", "date", "person", "ordinal", "place"}
 STRICT_TYPES = {"number", "date", "ordinal"}
+LOOSE = {"other", "figure"}
 ORG_WORDS = frozenset("University Province Provincial City District County Committee Group Company Party Government "
                       "Park Bureau Daily Games Conference Expo Corridor Center Centre Museum Council".split())
 ABSTAIN_TEXT = "The articles do not answer this question."
@@ -67,8 +69,9 @@ class ExtractiveGenerator(Generator):
     """Sentence selection and span extraction over retrieved passages (no language model)."""
 
     def __init__(self, sentences: SentenceSource, query_vector: Callable[[str], np.ndarray],
-                 idf: Callable[[str], float], settings: AnswerSettings):
+                 idf: Callable[[str], float], settings: AnswerSettings, lead: Callable[[str], str] = lambda _: ""):
         self.sentences = sentences
+        self.lead = lead  # doc_id -> the article's opening, where its subject is named
         self.query_vector = query_vector
         self.idf = idf
         self.settings = settings
@@ -79,7 +82,8 @@ class ExtractiveGenerator(Generator):
         if not candidates:
             return self._abstain(passages, 0.0)
         qv = self.query_vector(query)
-        question_values = {normalise_value(s.text) for s in find_spans(question.text)}
+        # figures already in the question or in earlier answers carried into the query are not new answers
+        question_values = {normalise_value(s.text) for s in find_spans(f"{question.text} {query}")}
         viable = []
         for cand in candidates:
             cand.spans = [s for s in find_spans(cand.text) if normalise_value(s.text) not in question_values]
@@ -96,7 +100,7 @@ class ExtractiveGenerator(Generator):
             has_type = any(self._wanted(question, s) for s in cand.spans)
             cand.score = (self.settings.similarity_weight * float(cand.vector @ qv)
                           + self.settings.overlap_weight * overlap
-                          + self.settings.type_weight * (1.0 if has_type else 0.5 if question.kind == "other" else 0)
+                          + self.settings.type_weight * (1.0 if has_type else 0.5 if question.kind in LOOSE else 0)
                           + self.settings.rank_weight / (1 + cand.rank))
             if focus >= self.settings.min_focus_overlap and self._admissible(question, cand, overlap, has_type):
                 viable.append(cand)
@@ -140,8 +144,9 @@ class ExtractiveGenerator(Generator):
         return sum(w for t, w in weights.items() if term_present(t, present)) / total if total else 0.0
 
     def _admissible(self, question: QuestionAnalysis, cand: Candidate, overlap: float, has_type: bool) -> bool:
-        """Hard checks: the question's names and years are in the passage, and the answer type is present."""
-        where = f"{cand.passage.text} {cand.passage.title or ''}".lower()
+        """Hard checks: the question's names and years are in the passage (or the article's title and opening, which
+        name what "the city" refers to), and the answer type is present."""
+        where = f"{cand.passage.text} {cand.passage.title or ''} {self.lead(cand.passage.doc_id)}".lower()
         if any(not mentions(where, name) for name in question.names):
             return False
         if any(year not in where for year in question.years):

@@ -73,7 +73,8 @@ def answer_question(engine: Engine, question: str, history: Sequence[object] | N
     passages = retrieval.search(snapshot, engine.embedder, resolved.text, settings.retrieval, k=depth, mode=mode)
     idf = term_idf(snapshot) if engine.generator is None else {}
     generator = engine.generator or ExtractiveGenerator(
-        sentence_source(engine, snapshot), engine.embedder.embed_query, lambda t: idf.get(t, idf[""]), settings.answer)
+        sentence_source(engine, snapshot), engine.embedder.embed_query, lambda t: idf.get(t, idf[""]), settings.answer,
+        lead=lambda doc_id: snapshot.documents[doc_id].text[: settings.answer.lead_chars])
     context_terms = tuple(t for t in terms(" ".join(resolved.context)) if t not in analysis.key_terms)
     draft = generator.generate(analysis, resolved.text, passages, context_terms)
     shown = passages[: k or settings.retrieval.k]

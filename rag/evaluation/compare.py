@@ -68,6 +68,9 @@ def outcome_changes(old: QuestionResult, new: QuestionResult) -> tuple[list[str]
     worse, better = [], []
     if old.correct != new.correct:
         (better if new.correct else worse).append("correct" if new.correct else "no longer correct")
+    if old.correct and new.correct and old.strict_correct != new.strict_correct:
+        (better if new.strict_correct else worse).append("short answer now right" if new.strict_correct
+                                                         else "short answer now wrong")
     if old.hit_at_5 is not None and new.hit_at_5 is not None and old.hit_at_5 != new.hit_at_5:
         (better if new.hit_at_5 else worse).append("gold source now in top 5" if new.hit_at_5
                                                    else "gold source lost from top 5")
