@@ -186,5 +186,16 @@ def beir(dataset: Annotated[Path, typer.Argument(help="BEIR dataset folder (corp
         typer.echo(f"Wrote {out}")
 
 
+@app.command()
+@friendly
+def serve(host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+          port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 7860,
+          index: IndexOpt = Path("index"), corpus: CorpusOpt = Path("seeds")) -> None:
+    """Start the web app (chat with sources, documents tab) at http://HOST:PORT; builds the index on first run."""
+    from ui.app import main as serve_app
+
+    serve_app(host=host, port=port, index_dir=index, corpus_dir=corpus)
+
+
 if __name__ == "__main__":
     app()

@@ -19,7 +19,7 @@ from rag.documents import read_document
 from rag.embedding import Embedder, get_embedder
 from rag.errors import DocumentError
 from rag.metadata import read_manifest
-from rag.models import Answer, BuildReport, DocumentInfo, Passage, SkippedFile
+from rag.models import Answer, BuildReport, Document, DocumentInfo, Passage, SkippedFile
 from rag.settings import SearchMode, Settings
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ class Engine:
         report = BuildReport(index_dir=str(self.index_dir), documents=0, passages=0)
         with self._write_lock:
             manifest = read_manifest(self.corpus_dir)
-            docs, targets = [], []
+            chosen: dict[str, tuple[Document, Path, Path]] = {}
             for raw in paths:
                 source = Path(raw)
                 name = safe_file_name(source.name)
@@ -101,14 +101,19 @@ class Engine:
                     report.skipped.append(SkippedFile(path=source.name, reason=str(exc).removeprefix(f"{source.name}: ")))
                     continue
                 doc = doc.model_copy(update={"doc_id": target.stem, "source": name})
+                if doc.doc_id in chosen:  # two files for one id in one call: the later one wins
+                    earlier = chosen.pop(doc.doc_id)[1]
+                    report.skipped.append(SkippedFile(path=earlier.name, reason=f"replaced by {source.name} "
+                                                                                 f"(same document id {doc.doc_id!r})"))
+                chosen[doc.doc_id] = (doc, source, target)
+            docs = [doc for doc, _, _ in chosen.values()]
+            for doc in docs:
                 (report.updated if doc.doc_id in self._snapshot.documents else report.added).append(doc.doc_id)
-                docs.append(doc)
-                targets.append((source, target))
             if docs:
                 self.corpus_dir.mkdir(parents=True, exist_ok=True)
-                for source, target in targets:
-                    for other in self.corpus_dir.glob(f"{target.stem}.*"):
-                        if other.name != target.name:
+                for _, source, target in chosen.values():
+                    for other in self.corpus_dir.iterdir():
+                        if other.is_file() and other.stem == target.stem and other.name != target.name:
                             self._retire(other)
                     if source.resolve() != target.resolve():
                         shutil.copyfile(source, target)

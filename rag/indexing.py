@@ -116,6 +116,8 @@ def build(corpus_dir: Path, index_dir: Path, settings: Settings, embedder: Embed
             snapshot, report.embedded_passages = apply_changes(old, upserts, report.removed, embedder, settings,
                                                                progress)
             store.save(snapshot, index_dir, settings)
+        else:  # nothing changed, but a killed build may have left a half-written folder behind
+            store.remove_stale(index_dir, keep=store.current_generation(index_dir).name)
     report.documents, report.passages = len(snapshot.documents), len(snapshot.passages)
     report.seconds = time.perf_counter() - started
     log.info("build: %s", report.summary())

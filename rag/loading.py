@@ -30,6 +30,13 @@ def decode_text(data: bytes, name: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    try:  # mostly-ASCII Western text: Windows-1252 (a superset of Latin-1's printable range) is the usual culprit
+        text = data.decode("cp1252")
+        if sum(c.isascii() for c in text) >= 0.9 * len(text):
+            log.info("%s: decoded as cp1252", name)
+            return text
+    except UnicodeDecodeError:
+        pass
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
@@ -89,14 +96,13 @@ def load_html(data: bytes, name: str) -> LoadedFile:
 def load_pdf(data: bytes, name: str) -> LoadedFile:
     """Text of every page of a PDF (pypdf); the PDF's own title when set."""
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     try:
         reader = PdfReader(io.BytesIO(data))
         pages = [page.extract_text() or "" for page in reader.pages]
         title = (reader.metadata or {}).get("/Title")
-    except (PdfReadError, ValueError, KeyError, OSError) as exc:
-        raise DocumentError(f"{name}: unreadable PDF ({exc})") from exc
+    except Exception as exc:  # pypdf raises many unrelated types on damaged files; one bad PDF must not stop a build
+        raise DocumentError(f"{name}: unreadable PDF ({type(exc).__name__}: {exc})") from exc
     text = "\n\n".join(p.strip() for p in pages if p.strip())
     if not text:
         raise DocumentError(f"{name}: the PDF has no extractable text (scanned images are not supported)")
@@ -114,7 +120,7 @@ def load_file(path: Path, max_bytes: int) -> LoadedFile:
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise DocumentError(f"{path.name}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit")
+            raise DocumentError(f"{path.name}: {size:,} bytes is over the {max_bytes:,}-byte limit")
         data = path.read_bytes()
     except OSError as exc:
         raise DocumentError(f"{path.name}: cannot read the file ({exc.strerror or exc})") from exc

@@ -21,7 +21,7 @@ DATE_SEARCH_CHARS = 1500  # datelines sit at the top of an article
 
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _DATE_PATTERNS = [
-    (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"), lambda m: dt.date(int(m[1]), int(m[2]), int(m[3]))),
+    (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})(?!\d)"), lambda m: dt.date(int(m[1]), int(m[2]), int(m[3]))),
     (
         re.compile(rf"\b({_MONTHS})\s+(\d{{1,2}}),\s+(\d{{4}})\b"),
         lambda m: dt.datetime.strptime(f"{m[1]} {m[2]} {m[3]}", "%B %d %Y").date(),

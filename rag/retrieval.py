@@ -65,7 +65,7 @@ def rank(snapshot: Snapshot, embedder: Embedder, query: str, settings: Retrieval
 def search(snapshot: Snapshot, embedder: Embedder, query: str, settings: RetrievalSettings, k: int | None = None,
            mode: SearchMode | None = None, mmr: bool | None = None) -> list[Passage]:
     """The k best passages for a query, as typed results with document metadata."""
-    k = k or settings.k
+    k = settings.k if k is None else k
     mode = mode or settings.mode
     if mode not in ("hybrid", "dense", "lexical"):
         raise ValueError(f"unknown search mode {mode!r}: use hybrid, dense or lexical")

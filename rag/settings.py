@@ -42,7 +42,7 @@ class RetrievalSettings(BaseModel):
     mode: SearchMode = "hybrid"
     k: int = Field(5, ge=1, le=100)
     candidates: int = Field(50, ge=1, description="Hits taken from each retriever before fusion.")
-    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    rrf_k: int = Field(10, ge=1, description="Reciprocal rank fusion constant (lower trusts the top ranks more).")
     dense_weight: float = Field(1.0, ge=0)
     lexical_weight: float = Field(1.0, ge=0)
     sentence_weight: float = Field(1.0, ge=0, description="Weight of the best-sentence ranking in hybrid mode.")

@@ -147,7 +147,7 @@ def save(snapshot: Snapshot, index_dir: Path, settings: Settings) -> Path:
     pointer_tmp = index_dir / f".{POINTER}.tmp"
     pointer_tmp.write_text(generation + "\n", encoding="utf-8")
     os.replace(pointer_tmp, index_dir / POINTER)  # the commit point
-    _remove_stale(index_dir, keep=generation)
+    remove_stale(index_dir, keep=generation)
     log.info("index saved to %s (%s)", index_dir, generation)
     return index_dir / generation
 
@@ -256,11 +256,14 @@ def _fsync_tree(folder: Path) -> None:
                 os.fsync(f.fileno())
 
 
-def _remove_stale(index_dir: Path, keep: str) -> None:
-    """Delete older generations and leftovers of killed builds."""
+def remove_stale(index_dir: Path, keep: str) -> None:
+    """Delete leftovers of killed builds and all generations but `keep` and the one before it (a reader in
+    another process may still be loading that one)."""
+    generations = sorted(p.name for p in index_dir.iterdir() if p.is_dir() and p.name.startswith(GENERATION_PREFIX))
+    previous = [g for g in generations if g < keep][-1:]
     for path in index_dir.iterdir():
-        if path.is_dir() and path.name != keep and (path.name.startswith(GENERATION_PREFIX)
-                                                     or path.name.startswith(".building-")):
+        stale_generation = path.name.startswith(GENERATION_PREFIX) and path.name not in (keep, *previous)
+        if path.is_dir() and (stale_generation or path.name.startswith(".building-")):
             shutil.rmtree(path, ignore_errors=True)
 
 

@@ -99,4 +99,4 @@ def test_mmr_picks_distinct_positions_starting_with_the_most_relevant(vectors, k
     chosen = maximal_marginal_relevance(vectors, relevance, k, lam)
     assert len(chosen) == min(k, len(vectors)) == len(set(chosen))
     assert all(0 <= i < len(vectors) for i in chosen)
-    assert relevance[chosen[0]] == max(relevance)
+    assert relevance[chosen[0]] >= max(relevance) - 1e-6  # relevance is rescaled in float32

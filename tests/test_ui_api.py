@@ -10,6 +10,8 @@ import pytest
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
+pytestmark = pytest.mark.filterwarnings("ignore:::gradio.queueing")
+
 QUESTION = "What is Hangzhou's 2025 urban-rural income target?"
 
 

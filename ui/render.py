@@ -136,9 +136,10 @@ def answer_message(answer: Answer) -> str:
         f'<li><span class="rag-num">{c.n}</span> {esc(c.title or c.doc_id)}'
         f'{" · " + esc(c.publisher) if c.publisher else ""}{" · " + esc(_date(c.date)) if c.date else ""}</li>'
         for c in answer.citations)
-    short = (f'<div class="rag-short">{esc(answer.short_answer)}</div>'
-             if answer.short_answer and answer.short_answer not in answer.text[:200] else "")
-    return ('<div class="rag-answer">' + short + f'<div class="rag-answer-text">{answer_html(answer.text)}</div>'
+    head, sep, rest = (answer.text or "").strip().partition("\n\n")
+    body = (f'<div class="rag-short">{answer_html(head)}</div><div class="rag-answer-quotes">'
+            f'{answer_html(rest.strip())}</div>') if sep and len(head) <= 200 else answer_html(answer.text)
+    return ('<div class="rag-answer">' + f'<div class="rag-answer-text">{body}</div>'
             + (f'<ul class="rag-answer-sources">{sources}</ul>' if sources else "")
             + f'<div class="rag-answer-foot">confidence {answer.confidence:.0%} · {answer.seconds:.1f}s</div></div>')
 

@@ -27,7 +27,8 @@ CSS = """
 .rag-pending { color: var(--body-text-color-subdued); font-style: italic; }
 .rag-question { white-space: normal; }
 .rag-answer-text { line-height: 1.55; }
-.rag-short { font-weight: 700; font-size: 1.1em; margin-bottom: 4px; }
+.rag-short { font-weight: 700; font-size: 1.15em; margin-bottom: 6px; }
+.rag-answer-quotes { color: var(--body-text-color); font-style: italic; }
 sup.rag-cite { color: var(--color-accent); font-weight: 700; font-size: 0.75em; margin-left: 1px; }
 ul.rag-answer-sources { margin: 8px 0 0 0 !important; padding: 0 !important; list-style: none !important;
   font-size: 0.85em; color: var(--body-text-color-subdued); }
