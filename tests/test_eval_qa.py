@@ -158,6 +158,7 @@ def test_engine_error_is_recorded_not_fatal() -> None:
     run = run_eval(FakeEngine(SCRIPT, fail={"Q2?"}), QUESTIONS, progress=False)
     failed = next(r for r in run.records if r.id == "f2")
     assert failed.error == "RuntimeError: boom" and not failed.correct and not failed.abstained
+    assert failed.strict_correct is False
     assert run.summary.groups["overall"].errors == 1 and len(run.records) == len(QUESTIONS)
 
 

@@ -80,6 +80,13 @@ def test_answer_message_marks_citations_and_escapes() -> None:
     assert "\n\n" not in out and 'class="rag-answer"' in out and "rag-abstain" not in out
 
 
+def test_answer_message_sets_the_short_answer_apart() -> None:
+    out = render.answer_message(_answer(text="1.7:1 [1]\n\n“The ratio will fall to 1.7:1.” [1]"))
+    assert '<div class="rag-short">1.7:1 <sup class="rag-cite">[1]</sup></div>' in out
+    assert '<div class="rag-answer-quotes">“The ratio will fall to 1.7:1.” <sup' in out
+    assert "Title" in out and "confidence 80%" in out
+
+
 def test_abstention_is_rendered_distinctly() -> None:
     a = _answer(answered=False, text="The articles do not answer this question.\nNearest passages:\n- <b>x</b>")
     chat = render.answer_message(a)

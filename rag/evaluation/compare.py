@@ -34,6 +34,7 @@ class MetricDelta(BaseModel):
 
     @property
     def delta(self) -> float | None:
+        """new - old, None when either is undefined."""
         return None if self.old is None or self.new is None else self.new - self.old
 
 
@@ -68,7 +69,8 @@ def outcome_changes(old: QuestionResult, new: QuestionResult) -> tuple[list[str]
     worse, better = [], []
     if old.correct != new.correct:
         (better if new.correct else worse).append("correct" if new.correct else "no longer correct")
-    if old.correct and new.correct and old.strict_correct != new.strict_correct:
+    if old.correct and new.correct and None not in (old.strict_correct, new.strict_correct) \
+            and old.strict_correct != new.strict_correct:
         (better if new.strict_correct else worse).append("short answer now right" if new.strict_correct
                                                          else "short answer now wrong")
     if old.hit_at_5 is not None and new.hit_at_5 is not None and old.hit_at_5 != new.hit_at_5:
@@ -81,6 +83,7 @@ def outcome_changes(old: QuestionResult, new: QuestionResult) -> tuple[list[str]
 
 
 def _records(run: EvalRun | Sequence[QuestionResult]) -> list[QuestionResult]:
+    """Records of a run, or the list itself."""
     return list(run.records) if isinstance(run, EvalRun) else list(run)
 
 
@@ -109,6 +112,7 @@ def compare_runs(old: EvalRun | Sequence[QuestionResult], new: EvalRun | Sequenc
 
 
 def _trim(text: str, limit: int = 160) -> str:
+    """One line of at most `limit` characters for the terminal."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit] + "…"
 

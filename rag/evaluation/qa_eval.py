@@ -24,7 +24,7 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import BaseModel, computed_field
+from pydantic import BaseModel, Field, computed_field
 from tqdm import tqdm
 
 from rag.evaluation.metrics import dedupe_ranked, hit_at_k, percentile, reciprocal_rank
@@ -62,7 +62,7 @@ class QuestionResult(BaseModel):
     retrieved_doc_ids: list[str] = []
     correct: bool = False
     short_answer_correct: bool | None = None
-    strict_correct: bool = False
+    strict_correct: bool | None = Field(None, description="None only in records written before it existed.")
     hit_at_1: float | None = None
     hit_at_3: float | None = None
     hit_at_5: float | None = None
@@ -270,6 +270,6 @@ def run_eval(engine: Any, questions: Sequence[EvalQuestion], k: int | None = Non
             records.append(QuestionResult(id=question.id, category=question.category, question=question.question,
                                           history=question.history, answerable=question.answerable,
                                           gold_sources=question.sources, accepted_answers=question.answers,
-                                          error=f"{type(exc).__name__}: {exc}"))
+                                          strict_correct=False, error=f"{type(exc).__name__}: {exc}"))
     settings = {"k": k, "mode": mode, "questions": len(questions)}
     return EvalRun(records=records, summary=summarize(records, time.perf_counter() - started, settings))

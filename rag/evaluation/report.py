@@ -24,6 +24,7 @@ TRIM = 300
 
 
 def _cell(value: float | None) -> str:
+    """A metric for a table: three decimals, or - when undefined."""
     return "-" if value is None else f"{value:.3f}"
 
 
@@ -53,6 +54,7 @@ def gate_lines(summary: EvalSummary) -> list[str]:
 
 
 def _trim(text: str) -> str:
+    """One line of at most TRIM characters, so long answers do not swamp the report."""
     text = " ".join(text.split())
     return text if len(text) <= TRIM else text[:TRIM] + "…"
 
