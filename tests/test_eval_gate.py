@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from rag.evaluation.qa_eval import GATE_ACCURACY, GATE_HIT_AT_5, run_eval
+from rag.evaluation.qa_eval import GATE_ACCURACY, GATE_HIT_AT_5, GATE_STRICT_ACCURACY, run_eval
 from rag.evaluation.questions import load_questions
 from rag.evaluation.report import failure_lines, metrics_table
 
@@ -21,6 +21,7 @@ def test_seed_questions_meet_the_gate(repo_seeds: Path, seed_engine) -> None:
     groups = run.summary.groups
     assert groups["overall"].errors == 0, details
     assert groups["answerable"].accuracy >= GATE_ACCURACY, details
+    assert groups["answerable"].strict_accuracy >= GATE_STRICT_ACCURACY, details
     assert groups["answerable"].hit_at_5 >= GATE_HIT_AT_5, details
     assert groups["unanswerable"].abstention_recall == 1.0, details
     assert run.summary.passed

@@ -14,6 +14,7 @@ from rag.evaluation.qa_eval import (
     contains_answer,
     normalise,
     run_eval,
+    short_answer_matches,
     summarize_group,
 )
 from rag.evaluation.questions import EvalQuestion
@@ -85,6 +86,9 @@ def test_answer_matching_rules() -> None:
     assert contains_answer("ratio of 1.7:1 by 2025", "1.7:1")
     assert contains_answer("US$27,828", "us$27,828")
     assert not contains_answer("anything", "  ")
+    assert short_answer_matches("15th", "15th anniversary") and short_answer_matches("the 15th anniversary", "15th")
+    assert not short_answer_matches("56 competition venues", "12 of the 56 competition venues")
+    assert not short_answer_matches("15", "15th anniversary") and not short_answer_matches(" ", "x")
 
 
 def test_per_question_scores(run) -> None:

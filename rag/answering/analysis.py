@@ -54,14 +54,16 @@ class QuestionAnalysis:
     key_terms: tuple[str, ...]
     names: tuple[str, ...]  # capitalised words the evidence must mention (lower case)
     years: tuple[str, ...]
-    unit_hint: str | None  # the noun after "how many", stemmed
-    cue: str | None  # ratio | percent | money | usd | length | area
+    unit_hint: str | None  # the noun the question counts or picks ("spots", "county")
+    cue: str | None  # range | ratio | percent | money | usd | length | area | age | date
+    plural: bool = False  # asks for several things ("which cities")
 
 
 def answer_kind(q: str) -> str:
     """Expected answer type from the question's wording."""
     low = q.lower()
-    if re.search(r"\b(rank|ranking|place|position)\b", low) and re.search(r"\b(where|what|which)\b", low):
+    if (re.search(r"\b(rank|ranking|place|position)\b", low) and re.search(r"\b(where|what|which)\b", low)
+            or re.search(r"\bwhere\b.*\bamong\b", low)):
         return "ordinal"
     if re.search(r"\bwhich (\w+ )?(edition|session|plenary|congress|anniversary|round|term|meeting)\b", low):
         return "ordinal"
@@ -91,16 +93,35 @@ def numeric_cue(q: str) -> str | None:
     for cue, pattern in (
         ("age", r"\bhow old\b"),
         ("date", r"\b(what|which) date\b|\bon what day\b"),
+        ("range", r"\brange\b"),
         ("ratio", r"\bratio\b"),
         ("usd", r"\b(us dollars?|dollars?|us\$)\b"),
         ("percent", r"\b(percent|percentage|share|portion|proportion|rate|how fast|by how much|grow|rise|drop|fall)\b"),
-        ("length", r"\b(how long|kilomet|length)\b"),
+        ("length", r"\b(how long|kilomet\w*|length)\b"),
         ("area", r"\b(square|space|area)\b"),
         ("money", r"\b(yuan|revenue|income|investment|worth|output|gdp|value|fund|budget|cost|sales|export|how much)\b"),
     ):
         if re.search(pattern, low):
             return cue
     return None
+
+
+_AUX = frozenset("is are was were will would did do does has have had can could should in of per for by at to on "
+                 "from with that".split())
+
+
+def head_noun(question: str) -> str | None:
+    """The noun a "how many"/"which"/"what" question counts or picks: "how many new parking spots is" -> "spots",
+    "which Hangzhou district" -> "district"."""
+    match = re.search(r"\b(?:how many|how much|which|what)\s+((?:[\w'’-]+\s+){0,3}[\w'’-]+)", question.lower())
+    if not match:
+        return None
+    head = None
+    for word in match.group(1).split():
+        if word in _AUX:
+            break
+        head = re.sub(r"['’]s$", "", word)
+    return head if head and head not in STOP else None
 
 
 def analyse(question: str) -> QuestionAnalysis:
@@ -111,15 +132,15 @@ def analyse(question: str) -> QuestionAnalysis:
         if match.start() == 0 or word.lower() in STOP:
             continue
         names.append(word.lower())
-    unit = re.search(r"\bhow many\s+(?:[a-z-]+\s+){0,2}?([a-z-]+)\b", question.lower())
-    unit_hint = stemmer().stemWord(unit.group(1)) if unit else None
+    head = head_noun(question)
     return QuestionAnalysis(
         text=question,
         kind=answer_kind(question),
         key_terms=tuple(dict.fromkeys(terms(question))),
         names=tuple(dict.fromkeys(names)),
         years=tuple(dict.fromkeys(_YEAR.findall(question))),
-        unit_hint=unit_hint,
+        unit_hint=head,
+        plural=bool(head and head.endswith("s") and not head.endswith("ss")),
         cue=numeric_cue(question),
     )
 

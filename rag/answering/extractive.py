@@ -24,18 +24,25 @@ from rag.models import Citation, Passage
 from rag.settings import AnswerSettings
 
 WANTED = {
-    "number": {"ratio", "usd", "percent", "money", "number"},
-    "figure": {"ratio", "usd", "percent", "money", "number"},
+    "number": {"range", "ratio", "usd", "percent", "money", "number"},
+    "figure": {"range", "ratio", "usd", "percent", "money", "number"},
     "date": {"date", "year"},
     "person": {"name"},
     "place": {"name"},
     "ordinal": {"ordinal"},
 }
-CUE_KINDS = {"ratio": {"ratio"}, "usd": {"usd"}, "percent": {"percent"}, "money": {"money", "usd"},
+CUE_KINDS = {"range": {"range"}, "ratio": {"ratio"}, "usd": {"usd"}, "percent": {"percent"}, "money": {"money", "usd"},
              "length": {"number"}, "area": {"number"}}
 STRICT = {"number", "date", "person", "ordinal", "place"}
 STRICT_TYPES = {"number", "date", "ordinal"}
 LOOSE = {"other", "figure"}
+CHANGE_QUESTION = re.compile(r"\bby how much\b|\bhow much (?:did|has|have|will)\b.*\b(rise|grow|fall|drop|increase|"
+                             r"decrease|decline|change)", re.I)
+CHANGE_BEFORE = re.compile(r"\b(increase|decrease|rise|drop|fall|growth|grew|rose|fell|up|down|plunged|surged|"
+                           r"declined|decreased|increased)\w*\s+(?:of\s+|by\s+)?(?:a\s+\w+\s+)?$")
+PERSON_ROLES = ("chairman", "chairwoman", "president", "secretary", "chief", "mayor", "governor", "director",
+                "minister", "founder", "head", "professor", "spokesman", "spokeswoman", "CEO", "Party")
+_GENERIC_PLACE = frozenset("province city county district of the and".split())
 ORG_WORDS = frozenset("University Province Provincial City District County Committee Group Company Party Government "
                       "Park Bureau Daily Games Conference Expo Corridor Center Centre Museum Council".split())
 ABSTAIN_TEXT = "The articles do not answer this question."
@@ -132,7 +139,8 @@ class ExtractiveGenerator(Generator):
         if question.cue in ("age", "date"):
             return span.kind == question.cue
         if span.kind == "name" and question.kind == "person":
-            return not (set(span.text.split()) & ORG_WORDS)
+            parts = span.text.split()
+            return not (set(parts) & ORG_WORDS) and not any(any(c.isdigit() for c in w) or w.isupper() for w in parts)
         return span.kind in WANTED.get(question.kind, set())
 
     def _overlap(self, key_terms: tuple[str, ...], context_terms: tuple[str, ...], sentence: str) -> float:
@@ -160,17 +168,25 @@ class ExtractiveGenerator(Generator):
         return float(min(1.0, max(0.0, (score - low) / (high - low))))
 
     def _choose_span(self, question: QuestionAnalysis, cand: Candidate) -> Span | None:
+        """The figure or name in the sentence that answers: of the wanted kind, new to the question, described by
+        the question's words just before it, and matching the unit or noun the question asks about."""
         if question.kind not in WANTED:
             return None
         preferred = CUE_KINDS.get(question.cue or "", set())
-        keys = [m.start() for t in question.key_terms for m in re.finditer(re.escape(t[:5]), cand.text.lower())]
+        asked = set(re.findall(r"[a-z0-9]+", question.text.lower()))
+        lowered = cand.text.lower()
+        keys = [(t, m.start()) for t in question.key_terms for m in re.finditer(re.escape(t[:5]), lowered)]
         best, best_score = None, -math.inf
         for span in cand.spans or []:
             if not self._wanted(question, span):
                 continue
             score = 2.0 if span.kind in preferred else 0.0
-            if question.unit_hint and question.unit_hint[:4] in span.text.lower():
+            if question.unit_hint and self._names_head(question.unit_hint, span, lowered):
                 score += 1.5
+            if CHANGE_QUESTION.search(question.text) and CHANGE_BEFORE.search(lowered[:max(span.start, 0)]):
+                score += 1.0
+            if span.kind == "name":
+                score += self._name_score(question, span, cand.text, asked)
             if question.kind == "person" and len(span.text.split()) in (2, 3):
                 score += 1.0
             if question.cue == "length" and re.search(r"kilomet|meter|metre", span.text):
@@ -178,11 +194,43 @@ class ExtractiveGenerator(Generator):
             if question.cue == "area" and "square" in span.text:
                 score += 1.0
             if keys:
-                score -= 0.002 * min(abs(span.start - k) for k in keys)
+                # a figure's description sits right beside it ("total annual investment of 52.2 billion yuan")
+                near = {t for t, at in keys if span.start - 40 <= at < span.start or span.end <= at < span.end + 40}
+                score += 0.3 * len(near)
+                score -= 0.002 * min(max(span.start - at, at - span.end, 0) for _, at in keys)
             if score > best_score:
                 best, best_score = span, score
         return best
 
+    @staticmethod
+    def _names_head(head: str, span: Span, sentence: str) -> bool:
+        """Whether the span is, or is right before, the noun the question asks about ("55,000 parking spots" for
+        "how many spots", "Anji county" for "which county")."""
+        singular = head[:-1] if head.endswith("s") and not head.endswith("ss") else head
+        window = f"{span.text.lower()} {sentence[span.end:span.end + 25]}"
+        return re.search(rf"\b{re.escape(singular)}(?:s|es)?\b", window) is not None
+
+    @staticmethod
+    def _name_score(question: QuestionAnalysis, span: Span, sentence: str, asked: set[str]) -> float:
+        """Prefer names the question does not already say ("Nanning", not the "China" of China-ASEAN), quoted
+        names for "what is it called", people introduced with their role, and lists when several are asked for."""
+        words = re.findall(r"[a-z0-9]+", span.text.lower())
+        specific = [w for w in words if w not in _GENERIC_PLACE] or words
+        if all(w in asked for w in words):
+            score = -2.0
+        else:
+            score = -1.0 * sum(w in asked for w in specific) / len(specific)
+        score += min(0.1 * len(words), 0.5)
+        before, after = sentence[:max(span.start, 0)], sentence[span.end:]
+        if re.search(r"\b(called|named|name|known as)\b", question.text) and re.search(r"[\"“]\s*$", before) \
+                and re.match(r"\s*[\"”]", after):
+            score += 1.5
+        if question.kind == "person" and (re.match(r",\s(?:\w+\s){0,3}?(?:" + "|".join(PERSON_ROLES) + r")\b", after)
+                                          or re.search(r"\bsaid\s*$", before)):
+            score += 1.0
+        if ("," in span.text or " and " in span.text) and question.unit_hint:
+            score += 0.5 if question.plural else -0.5
+        return score
     def _compose(self, question: QuestionAnalysis, best: Candidate, others: list[Candidate],
                  confidence: float) -> Draft:
         span = self._choose_span(question, best)

@@ -14,7 +14,8 @@ import numpy as np
 
 from rag import retrieval
 from rag.answering.analysis import analyse, terms
-from rag.answering.extractive import ExtractiveGenerator
+from rag.answering.extractive import CUE_KINDS, ExtractiveGenerator
+from rag.answering.spans import find_spans
 from rag.answering.history import normalise_history
 from rag.answering.rewriting import rewrite
 from rag.chunking import sentences
@@ -67,6 +68,10 @@ def answer_question(engine: Engine, question: str, history: Sequence[object] | N
     analysis = replace(analysis, names=own.names, years=own.years)
     if resolved.kind:
         analysis = replace(analysis, kind=resolved.kind)
+    if analysis.cue is None and resolved.context:
+        # "And ten years later?" after a yuan figure wants a yuan figure again
+        previous = [span.kind for span in find_spans(resolved.context[-1]) if span.kind in CUE_KINDS]
+        analysis = replace(analysis, cue=previous[0] if previous else None)
     snapshot = engine.snapshot
     settings = engine.settings
     depth = max(k or settings.retrieval.k, settings.answer.passages)

@@ -16,12 +16,15 @@ from rag.models import ChatMessage
 
 _OPENERS = re.compile(r"^\s*(and|also|then|what about|how about|and what about|and how about|same for|what of)\b[\s,]*",
                       re.I)
+_WH = re.compile(r"\b(what|which|who|whom|whose|when|where|why|how)\b", re.I)
 _SWITCH = re.compile(r"^\s*(switching to|turning to|now about|on another (topic|note)|new question)\b", re.I)
 _PERSON_PRONOUN = re.compile(r"\b(he|him|his|she|her)\b", re.I)
 _THING_PRONOUN = re.compile(r"\b(it|its|they|them|their|there)\b", re.I)
 _DEMONSTRATIVE = re.compile(r"\b(that|this|those|these|the same)\s+([a-z-]+)", re.I)
 _TIME_WORDS = frozenset(terms("year years later earlier before after month months ago previous next time period "
                               "one two three four five six seven eight nine ten twenty"))
+_INSTITUTIONS = frozenset("Party Committee Government Congress Council Group Company University Bureau "
+                          "Department Ministry Office Plan".split())
 _PLACE_WORDS = frozenset("City Province District County Park Village Town Zone Corridor Museum Center Centre "
                          "Group Committee University Conference Games Expo".split())
 
@@ -57,8 +60,10 @@ def _people(text: str) -> list[str]:
 
 
 def _places(text: str) -> list[str]:
+    """Capitalised names that are not people nor bare institutions ("Party", "Committee")."""
+    people = _people(text)
     return [s.text for s in find_spans(text) if s.kind == "name" and len(s.text.split()) <= 3
-            and s.text not in _people(text)]
+            and s.text not in people and not set(s.text.split()) <= _INSTITUTIONS]
 
 
 def stands_alone(question: str) -> bool:
@@ -84,7 +89,7 @@ def rewrite_turn(question: str, previous: Rewrite | None, previous_answer: str) 
         return Rewrite(text=question, focus=question, kind=analyse(question).kind)
     short = _short_answer(previous_answer)
     prev_people = _people(short) + _people(previous.focus) + _people(previous_answer)
-    prev_places = _places(previous.focus) + _places(short)
+    prev_places = _places(previous.text) + _places(short)
     focus = question
     context: list[str] = []
 
@@ -115,7 +120,7 @@ def rewrite_turn(question: str, previous: Rewrite | None, previous_answer: str) 
     context = list(dict.fromkeys(c for c in context if c and c.lower() not in focus.lower()))
     text = focus if not context else f"{focus.rstrip(' ?')} ({' '.join(context)})?"
     kind = analyse(focus).kind
-    if kind == "other":  # "And fire accidents?" asks for the same kind of answer as the turn before
+    if kind == "other" and not _WH.search(focus):  # "And fire accidents?" wants the same kind of answer as before
         kind = previous.kind or "other"
     return Rewrite(text=text, focus=focus, context=tuple(context), kind=kind)
 

@@ -15,7 +15,13 @@ UNITS = ("kilometers kilometres meters metres square years months days times peo
          "communities households families members venues hours minutes").split()
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 
+_AMOUNT = rf"{_NUM}{_SCALE}(?:\s(?:yuan|dollars|percent|kilometers|square meters))?"
+_NAME = r"[A-Z][a-zA-Z-]+(?:\s(?:of\s)?[A-Z][a-zA-Z0-9-]+)*"
+
 PATTERNS: list[tuple[str, re.Pattern]] = [
+    ("range", re.compile(rf"\bbetween\s(?:US\$|\$)?{_AMOUNT}\sand\s(?:US\$|\$)?{_AMOUNT}")),
+    ("number", re.compile(rf"(?<![\w.$:,]){_NUM}\sof\sthe\s{_NUM}(?:\s[a-z-]+){{0,2}}")),
+    ("number", re.compile(rf"(?<![\w.$:,]){_NUM}\s[a-z-]+\sand\s{_NUM}\s[a-z-]+")),
     ("age", re.compile(r"\b\d{1,3}(?:\syears?\sold|-year-old)\b|\baged\s\d{1,3}\b")),
     ("date", re.compile(rf"\b(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,\s+\d{{4}})?\b")),
     ("ratio", re.compile(rf"(?<![\d:]){_NUM}:{_NUM}(?![\d:])")),
@@ -27,9 +33,10 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
     ("number", re.compile(rf"(?<![\w.$:,]){_NUM}{_SCALE}(?:\s(?:square\s)?(?:[a-z-]+\s)?(?:{'|'.join(UNITS)})\b|"
                           rf"(?:\s(?:[a-z-]+\s){{0,2}}?[a-z-]+s\b)?)")),
     ("number", re.compile(rf"\b(?:{'|'.join(_NUMBER_WORDS)})\s(?:[a-z-]+\s){{0,3}}?[a-z-]+s\b", re.I)),
-    ("name", re.compile(r"\b[A-Z][a-zA-Z0-9-]+(?:\s(?:of\s|and\s)?[A-Z][a-zA-Z0-9-]+)*")),
+    ("name", re.compile(rf"\b{_NAME}(?:,\s{_NAME})*(?:,?\sand\s{_NAME})?")),  # a name, or a list of names
+    ("name", re.compile(rf"\b{_NAME}")),  # each name of a list on its own
 ]
-NUMERIC_KINDS = {"age", "ratio", "usd", "percent", "money", "number", "year", "ordinal", "date"}
+NUMERIC_KINDS = {"range", "age", "ratio", "usd", "percent", "money", "number", "year", "ordinal", "date"}
 _SENTENCE_START_COMMON = frozenset("The A An In On At By For From With As This That These Those It Its He She They "
                                    "What Which Who Whom Whose When Where Why How Is Are Was Were Do Does Did "
                                    "We Our According Meanwhile Currently Now Today Also But And Since Over Under "
@@ -57,7 +64,9 @@ def find_spans(sentence: str) -> list[Span]:
             end = start + len(text)
             if kind == "name" and not _good_name(text, start):
                 continue
-            if any(s.start <= start and end <= s.end for s in found):
+            if any(s.start <= start and end <= s.end and (s.kind != "name" or kind != "name") for s in found):
+                continue
+            if any(s.start == start and s.end == end for s in found):
                 continue
             found.append(Span(text, kind, start, end))
     return sorted(found, key=lambda s: s.start)

@@ -4,8 +4,8 @@ Definitions (every mean skips questions where the metric is undefined, shown as 
 - correct: an answerable question was answered and its normalised answer text contains an accepted answer as a
   whole token run (see `contains_answer`); an unanswerable question is correct when the engine abstained.
   The answer text quotes its evidence, so `correct` can hold while the isolated short answer is wrong; hence
-  short_answer_correct (the short answer, when given, contains an accepted answer) and strict_correct (correct and
-  no wrong short answer), reported as strict_accuracy beside accuracy.
+  short_answer_correct (the short answer, when given, matches an accepted answer: see `short_answer_matches`) and
+  strict_correct (correct and no wrong short answer), reported as strict_accuracy beside accuracy.
 - hit@k / reciprocal rank: over the document ranking of the returned passages; answerable questions only.
 - citation precision: unique cited docs that are gold sources / unique cited docs (None when nothing is cited);
   citation recall: gold sources cited / gold sources (0 when nothing is cited); both only for answerable questions
@@ -32,8 +32,10 @@ from rag.evaluation.questions import CATEGORIES, EvalQuestion
 
 log = logging.getLogger(__name__)
 
-# CI gate thresholds, to be set by the lead from measured runs (see tests/test_eval_gate.py).
-GATE_ACCURACY = 0.90  # share of answerable questions answered correctly
+# CI gate thresholds (tests/test_eval_gate.py), set from measured runs on the seeds (README, Evaluation):
+# measured answerable accuracy 0.946, strict accuracy 0.891, hit@5 1.000, abstention recall 1.000.
+GATE_ACCURACY = 0.90  # share of answerable questions whose answer text holds an accepted answer
+GATE_STRICT_ACCURACY = 0.85  # ... and whose isolated short answer (when one is given) is right too
 GATE_HIT_AT_5 = 0.95  # share of answerable questions with a gold source among the top 5 retrieved documents
 GATE_ABSTENTION_RECALL = 1.0  # every unanswerable question must be abstained on
 
@@ -144,6 +146,13 @@ def contains_answer(text: str, answer: str) -> bool:
     return re.search(pattern, normalise(text)) is not None
 
 
+def short_answer_matches(short: str, answer: str) -> bool:
+    """Whether an isolated short answer is right: it contains the accepted answer, or is its leading words
+    ('15th' for '15th anniversary', '19th' for '19th Asian Games'), since short answers drop trailing nouns."""
+    head = normalise(short)
+    return contains_answer(short, answer) or bool(head) and normalise(answer).startswith(head + " ")
+
+
 def _mean(values: Sequence[float | bool | None]) -> float | None:
     """Mean of the defined values, None when there are none."""
     kept = [float(v) for v in values if v is not None]
@@ -166,7 +175,7 @@ def score(question: EvalQuestion, answer: Any, latency: float) -> QuestionResult
         return result
     result.correct = bool(answer.answered) and any(contains_answer(answer.text, a) for a in question.answers)
     if answer.answered and answer.short_answer:
-        result.short_answer_correct = any(contains_answer(answer.short_answer, a) for a in question.answers)
+        result.short_answer_correct = any(short_answer_matches(answer.short_answer, a) for a in question.answers)
     result.strict_correct = result.correct and result.short_answer_correct is not False
     result.hit_at_1, result.hit_at_3, result.hit_at_5 = (hit_at_k(ranking, gold, k) for k in (1, 3, 5))
     result.reciprocal_rank = reciprocal_rank(ranking, gold)
@@ -211,6 +220,7 @@ def gate_checks(groups: dict[str, GroupMetrics]) -> list[GateCheck]:
     """The CI thresholds applied to a summary: answer accuracy, hit@5 and abstention on answerable/unanswerable."""
     answerable, unanswerable = groups["answerable"], groups["unanswerable"]
     checks = [("answerable accuracy", answerable.accuracy, GATE_ACCURACY),
+              ("answerable strict accuracy", answerable.strict_accuracy, GATE_STRICT_ACCURACY),
               ("answerable hit@5", answerable.hit_at_5, GATE_HIT_AT_5)]
     if unanswerable.questions:
         checks.append(("unanswerable abstention recall", unanswerable.abstention_recall, GATE_ABSTENTION_RECALL))
