@@ -137,7 +137,7 @@ def test_aggregation_by_category(run) -> None:
     assert (overall.strict_accuracy, answerable.strict_accuracy) == pytest.approx((2 / 6, 1 / 4))  # f1, n1; f1
     assert answerable.short_answer_accuracy == pytest.approx(0.5)  # f1 right, u1 wrong; f2 gave none
     assert (overall.abstention_precision, overall.abstention_recall) == (0.5, 0.5)
-    assert [c.passed for c in run.summary.gate] == [False, False, False]
+    assert [c.passed for c in run.summary.gate] == [False, False, False, False]  # accuracy, strict, hit@5, abstention
     assert run.summary.passed is False
 
 
