@@ -183,6 +183,8 @@ class ExtractiveGenerator(Generator):
             score = 2.0 if span.kind in preferred else 0.0
             if question.unit_hint and self._names_head(question.unit_hint, span, lowered):
                 score += 1.5
+            if span.kind not in preferred and lowered[:max(span.start, 0)].rstrip().endswith("("):
+                score -= 0.5  # a figure in parentheses is an aside, usually a currency conversion
             if CHANGE_QUESTION.search(question.text) and CHANGE_BEFORE.search(lowered[:max(span.start, 0)]):
                 score += 1.0
             if span.kind == "name":
