@@ -53,6 +53,11 @@ def chunk_document(doc_id: str, text: str, settings: ChunkingSettings) -> list[C
     A passage never crosses documents and never cuts a sentence; when a paragraph itself is split, the next
     passage repeats the last `overlap_sentences` sentences so no sentence loses its context.
     """
+    whole = _trim(text, 0, len(text))
+    if whole.end > whole.start and word_count(text) <= settings.target_words:
+        # fits in one passage: sentence splitting could not change the result, so skip it (BEIR-sized corpora)
+        return [Chunk(doc_id=doc_id, chunk_id=f"{doc_id}:0", text=text[whole.start:whole.end], start=whole.start,
+                      end=whole.end)]
     units = [(p, s, word_count(text[s.start : s.end])) for p, s in document_sentences(text)]
     para_words: dict[int, int] = {}
     for p, _, n in units:

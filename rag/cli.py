@@ -12,7 +12,6 @@ from typing import Annotated
 import typer
 
 from rag.errors import RagError
-from rag.settings import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Offline cited Q&A over a folder of news articles.")
 

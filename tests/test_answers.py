@@ -159,7 +159,7 @@ def test_generator_is_pluggable(seed_engine):
             citation = rag.Citation(n=1, doc_id=top.doc_id, chunk_id=top.chunk_id, quote=top.text[:20],
                                     start=top.start, end=top.start + 20, passage_text=top.text,
                                     passage_start=top.start, score=top.score)
-            return rag.Draft(text=f"echo [1]", answered=True, citations=[citation], confidence=0.5)
+            return rag.Draft(text="echo [1]", answered=True, citations=[citation], confidence=0.5)
 
     engine = rag.Engine(seed_engine.settings, seed_engine.snapshot, seed_engine.embedder, generator=Echo())
     answer = engine.ask(EXAMPLE)

@@ -14,7 +14,7 @@ from rag.answering.analysis import PLACE_NOUNS, analyse, terms, words
 from rag.answering.spans import find_spans
 from rag.models import ChatMessage
 
-_OPENERS = re.compile(r"^\s*(and|also|then|what about|how about|and what about|and how about|same for|what of)\b[\s,]*",
+_OPENERS = re.compile(r"^\s*(and what about|and how about|what about|how about|and|also|then|same for|what of)\b[\s,]*",
                       re.I)
 _WH = re.compile(r"\b(what|which|who|whom|whose|when|where|why|how)\b", re.I)
 _SWITCH = re.compile(r"^\s*(switching to|turning to|now about|on another (topic|note)|new question)\b", re.I)
@@ -120,7 +120,7 @@ def rewrite_turn(question: str, previous: Rewrite | None, previous_answer: str) 
     context = list(dict.fromkeys(c for c in context if c and c.lower() not in focus.lower()))
     text = focus if not context else f"{focus.rstrip(' ?')} ({' '.join(context)})?"
     kind = analyse(focus).kind
-    if kind == "other" and not _WH.search(focus):  # "And fire accidents?" wants the same kind of answer as before
+    if kind == "other" and not _WH.search(_OPENERS.sub("", focus)):  # "And fire accidents?" wants the same kind of answer as before
         kind = previous.kind or "other"
     return Rewrite(text=text, focus=focus, context=tuple(context), kind=kind)
 

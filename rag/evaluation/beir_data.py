@@ -6,13 +6,14 @@ ValueError that names the file and line number.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
+
+from rag.evaluation.jsonl import parse_object
 
 logger = logging.getLogger(__name__)
 
@@ -54,13 +55,7 @@ def _iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         for lineno, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{lineno}: malformed JSON line ({exc.msg})") from exc
-            if not isinstance(record, dict):
-                raise ValueError(f"{path}:{lineno}: expected a JSON object, got {type(record).__name__}")
-            yield lineno, record
+            yield lineno, parse_object(line, f"{path}:{lineno}")
 
 
 def _string_field(record: dict[str, Any], field: str, path: Path, lineno: int, default: str | None = None) -> str:

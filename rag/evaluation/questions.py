@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
+
+from rag.evaluation.jsonl import parse_object
 
 Category = Literal["factual", "follow-up", "unanswerable"]
 CATEGORIES: tuple[Category, ...] = ("factual", "follow-up", "unanswerable")
@@ -44,12 +45,7 @@ def _describe(exc: ValidationError) -> str:
 
 def parse_question(line: str, where: str) -> EvalQuestion:
     """One line as an EvalQuestion; ValueError prefixed with `where` (file:line) on any problem."""
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{where}: malformed JSON ({exc.msg})") from exc
-    if not isinstance(record, dict):
-        raise ValueError(f"{where}: expected a JSON object, got {type(record).__name__}")
+    record = parse_object(line, where)
     if not str(record.get("id") or "").strip():
         raise ValueError(f"{where}: missing question id")
     try:
