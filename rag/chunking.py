@@ -54,7 +54,7 @@ def chunk_document(doc_id: str, text: str, settings: ChunkingSettings) -> list[C
     passage repeats the last `overlap_sentences` sentences so no sentence loses its context.
     """
     whole = _trim(text, 0, len(text))
-    if whole.end > whole.start and word_count(text) <= settings.target_words:
+    if whole.end > whole.start and word_count(text) <= min(settings.target_words, settings.max_words):
         # fits in one passage: sentence splitting could not change the result, so skip it (BEIR-sized corpora)
         return [Chunk(doc_id=doc_id, chunk_id=f"{doc_id}:0", text=text[whole.start:whole.end], start=whole.start,
                       end=whole.end)]
