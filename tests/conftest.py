@@ -28,6 +28,13 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+
+# CI runs the same generated examples every time (a property failure found locally is still reproducible there)
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
+
 import rag  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
