@@ -33,6 +33,16 @@ def pct(values: list[float]) -> str:
     return f"p50 {np.percentile(ms, 50):6.1f} ms   p95 {np.percentile(ms, 95):6.1f} ms   (n={len(ms)})"
 
 
+def timed(call, inputs: list[str]) -> list[float]:
+    """Seconds each call(input) took."""
+    times = []
+    for item in inputs:
+        started = time.perf_counter()
+        call(item)
+        times.append(time.perf_counter() - started)
+    return times
+
+
 def raw_encode_seconds(texts: list[str], settings: Settings) -> float:
     """sentence-transformers' own encode over the same texts, same batch size: the floor the pipeline pays."""
     model = get_embedder(settings.embedding).model
@@ -69,25 +79,11 @@ def bench_seeds() -> None:
         queries = queries_from_question_set()
         for mode in ("hybrid", "dense", "lexical"):
             engine.search("warm-up query", mode=mode)
-            times = []
-            for q in queries:
-                t = time.perf_counter()
-                engine.search(f"{q} ({mode})", mode=mode)  # distinct text: no query-cache hits
-                times.append(time.perf_counter() - t)
-            print(f"  search {mode:7s} {pct(times)}")
-        rows = [json.loads(line) for line in (ROOT / "seeds" / "questions.jsonl").read_text().splitlines()]
-        times = []
-        for row in rows:
-            t = time.perf_counter()
-            engine.ask(row["question"] + " ")
-            times.append(time.perf_counter() - t)
-        print(f"  ask (first turn, cold query cache) {pct(times)}")
-        times = []
-        for row in rows:
-            t = time.perf_counter()
-            engine.ask(row["question"] + " ")
-            times.append(time.perf_counter() - t)
-        print(f"  ask (warm: same questions again)   {pct(times)}")
+            print(f"  search {mode:7s} {pct(timed(lambda q: engine.search(f'{q} ({mode})', mode=mode), queries))}")
+        questions = [json.loads(line)["question"] + " " for line in
+                     (ROOT / "seeds" / "questions.jsonl").read_text().splitlines()]
+        print(f"  ask (first turn, cold query cache) {pct(timed(engine.ask, questions))}")
+        print(f"  ask (warm: same questions again)   {pct(timed(engine.ask, questions))}")
 
 
 def bench_scifact(folder: Path) -> None:
@@ -109,13 +105,8 @@ def bench_scifact(folder: Path) -> None:
           f"pipeline overhead {100 * (build_s - raw_s) / raw_s:+.1f}%")
     engine = rag.Engine(settings, snapshot, embedder)
     queries = list(data.queries.values())
-    for mode in ("hybrid", "dense", "lexical"):
-        times = []
-        for q in queries:
-            t = time.perf_counter()
-            engine.search(f"{q} ({mode})", k=10, mode=mode)  # distinct text per mode: no query-cache hits
-            times.append(time.perf_counter() - t)
-        print(f"  search {mode:7s} {pct(times)}")
+    for mode in ("hybrid", "dense", "lexical"):  # distinct text per mode: no query-cache hits
+        print(f"  search {mode:7s} {pct(timed(lambda q: engine.search(f'{q} ({mode})', k=10, mode=mode), queries))}")
 
 
 def main() -> None:
