@@ -91,19 +91,25 @@ class ExtractiveGenerator(Generator):
         qv = self.query_vector(query)
         # figures already in the question or in earlier answers carried into the query are not new answers
         question_values = {normalise_value(s.text) for s in find_spans(f"{question.text} {query}")}
+        name_terms = set(terms(" ".join(question.names)))
+        focus_terms = tuple(t for t in question.key_terms if t not in name_terms)
+        # figures and dates are already checked by type; names and free answers need the asked-about words
+        check_focus = bool(focus_terms) and question.kind not in STRICT_TYPES
+
+        def new_spans(text: str, shift: int = 0) -> list[Span]:
+            return [Span(s.text, s.kind, s.start + shift, s.end + shift) for s in find_spans(text)
+                    if normalise_value(s.text) not in question_values]
+
         viable = []
         for cand in candidates:
-            cand.spans = [s for s in find_spans(cand.text) if normalise_value(s.text) not in question_values]
+            cand.spans = new_spans(cand.text)
             if cand.leans_back:
-                cand.spans += [Span(s.text, s.kind, s.start - len(cand.previous) - 1, s.end - len(cand.previous) - 1)
-                               for s in find_spans(cand.previous) if normalise_value(s.text) not in question_values]
-            window = f"{cand.previous} {cand.text}"
-            overlap = max(self._overlap(question.key_terms, context_terms, cand.text),
-                          0.85 * self._overlap(question.key_terms, context_terms, window))
-            name_terms = set(terms(" ".join(question.names)))
-            focus_terms = tuple(t for t in question.key_terms if t not in name_terms)
-            # figures and dates are already checked by type; names and free answers need the asked-about words
-            focus = self._overlap(focus_terms, (), window) if focus_terms and question.kind not in STRICT_TYPES else 1.0
+                cand.spans += new_spans(cand.previous, -len(cand.previous) - 1)
+            sentence_terms = set(terms(cand.text))
+            window_terms = sentence_terms | set(terms(cand.previous))
+            overlap = max(self._overlap(question.key_terms, context_terms, sentence_terms),
+                          0.85 * self._overlap(question.key_terms, context_terms, window_terms))
+            focus = self._overlap(focus_terms, (), window_terms) if check_focus else 1.0
             has_type = any(self._wanted(question, s) for s in cand.spans)
             cand.score = (self.settings.similarity_weight * float(cand.vector @ qv)
                           + self.settings.overlap_weight * overlap
@@ -143,9 +149,8 @@ class ExtractiveGenerator(Generator):
             return not (set(parts) & ORG_WORDS) and not any(any(c.isdigit() for c in w) or w.isupper() for w in parts)
         return span.kind in WANTED.get(question.kind, set())
 
-    def _overlap(self, key_terms: tuple[str, ...], context_terms: tuple[str, ...], sentence: str) -> float:
-        """Share of the question's key-term weight (rare terms count more) found in the sentence."""
-        present = set(terms(sentence))
+    def _overlap(self, key_terms: tuple[str, ...], context_terms: tuple[str, ...], present: set[str]) -> float:
+        """Share of the question's key-term weight (rare terms count more) among a sentence's terms (`present`)."""
         weights = {t: self.idf(t) for t in key_terms}
         weights.update({t: 0.7 * self.idf(t) for t in context_terms if t not in weights})
         total = sum(weights.values())
