@@ -46,6 +46,10 @@ class SentenceBlock:
     spans: np.ndarray
     vectors: np.ndarray
 
+    def within(self, start: int, end: int) -> np.ndarray:
+        """Row mask of the sentences lying wholly inside [start, end) (a passage's sentences)."""
+        return (self.spans[:, 0] >= start) & (self.spans[:, 1] <= end)
+
 
 @dataclass(frozen=True, eq=False)
 class Snapshot:
@@ -86,7 +90,7 @@ class Snapshot:
         matrices, starts, offset = [], [], 0
         for passage in self.passages:
             block = self.sentences[passage.doc_id]
-            inside = np.flatnonzero((block.spans[:, 0] >= passage.start) & (block.spans[:, 1] <= passage.end))
+            inside = np.flatnonzero(block.within(passage.start, passage.end))
             if len(inside) == 0:
                 return None
             matrices.append(block.vectors[inside])

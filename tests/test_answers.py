@@ -135,6 +135,12 @@ def test_hostile_or_odd_questions_never_crash(seed_engine, question):
     assert answer.answered is False or answer.citations
 
 
+def test_k_below_one_is_refused_like_search(seed_engine):
+    with pytest.raises(ValueError, match="k must be at least 1"):
+        seed_engine.ask(EXAMPLE, k=0)
+    assert len(seed_engine.ask(EXAMPLE, k=2).passages) >= 2
+
+
 @pytest.mark.parametrize("question", ["", "   \n\t "])
 def test_empty_question_is_a_clear_error(seed_engine, question):
     with pytest.raises(ValueError, match="empty"):

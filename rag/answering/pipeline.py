@@ -46,7 +46,7 @@ def sentence_source(engine: Engine, snapshot: Snapshot):
     def source(passage: Passage) -> list[tuple[int, int, np.ndarray]]:
         block = snapshot.sentences.get(passage.doc_id)
         if block is not None:
-            inside = (block.spans[:, 0] >= passage.start) & (block.spans[:, 1] <= passage.end)
+            inside = block.within(passage.start, passage.end)
             return [(int(a), int(b), v) for (a, b), v in zip(block.spans[inside], block.vectors[inside])]
         text = snapshot.documents[passage.doc_id].text
         spans = sentences(text, passage.start, passage.end)
@@ -74,7 +74,10 @@ def answer_question(engine: Engine, question: str, history: Sequence[object] | N
         analysis = replace(analysis, cue=previous[0] if previous else None)
     snapshot = engine.snapshot
     settings = engine.settings
-    depth = max(k or settings.retrieval.k, settings.answer.passages)
+    k = settings.retrieval.k if k is None else k
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    depth = max(k, settings.answer.passages)
     passages = retrieval.search(snapshot, engine.embedder, resolved.text, settings.retrieval, k=depth, mode=mode)
     idf = term_idf(snapshot) if engine.generator is None else {}
     generator = engine.generator or ExtractiveGenerator(
@@ -82,7 +85,7 @@ def answer_question(engine: Engine, question: str, history: Sequence[object] | N
         lead=lambda doc_id: snapshot.documents[doc_id].text[: settings.answer.lead_chars])
     context_terms = tuple(t for t in terms(" ".join(resolved.context)) if t not in analysis.key_terms)
     draft = generator.generate(analysis, resolved.text, passages, context_terms)
-    shown = passages[: k or settings.retrieval.k]
+    shown = passages[:k]
     cited = {c.chunk_id for c in draft.citations}
     shown += [p for p in passages if p.chunk_id in cited and p not in shown]
     answer = Answer(question=question, text=draft.text, answered=draft.answered, short_answer=draft.short_answer,
