@@ -25,6 +25,7 @@ ORG_NOUNS = frozenset("company companies firm firms organization organisation gr
 PLACE_NOUNS = frozenset("city cities county counties district districts province provinces village villages "
                         "town towns country countries region regions park".split())
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’]*|\d[\d,.:]*")
+_POSSESSIVE = re.compile(r"['’]s$")
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _TITLE_WORD = re.compile(r"\b[A-Z][a-z]+(?:[A-Z][a-z]+)*(?:['’]s)?\b")
 
@@ -34,9 +35,14 @@ def stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
 
 
+def bare(word: str) -> str:
+    """A word without its possessive ending ("Hangzhou's" -> "Hangzhou")."""
+    return _POSSESSIVE.sub("", word)
+
+
 def words(text: str) -> list[str]:
     """Word tokens with possessives removed, original case kept."""
-    return [re.sub(r"['’]s$", "", w).strip(".,:") for w in _WORD.findall(text)]
+    return [bare(w).strip(".,:") for w in _WORD.findall(text)]
 
 
 def terms(text: str) -> list[str]:
@@ -79,7 +85,7 @@ def answer_kind(q: str) -> str:
     if re.search(r"\bwho(m|se)?\b", low):
         return "person"
     match = re.search(r"\b(which|what)((?:\s+[\w-]+){1,3})", low)
-    following = {re.sub(r"['’]s$", "", w) for w in match.group(2).split()} if match else set()
+    following = {bare(w) for w in match.group(2).split()} if match else set()
     if following & PERSON_NOUNS:
         return "person"
     if re.search(r"\bwhere\b|\bcalled\b|\bthe name of\b", low) or following & (PLACE_NOUNS | ORG_NOUNS):
@@ -120,7 +126,7 @@ def head_noun(question: str) -> str | None:
     for word in match.group(1).split():
         if word in _AUX:
             break
-        head = re.sub(r"['’]s$", "", word)
+        head = bare(word)
     return head if head and head not in STOP else None
 
 
@@ -128,7 +134,7 @@ def analyse(question: str) -> QuestionAnalysis:
     """Analyse one (standalone) question."""
     names = []
     for match in _TITLE_WORD.finditer(question):
-        word = re.sub(r"['’]s$", "", match.group(0))
+        word = bare(match.group(0))
         if match.start() == 0 or word.lower() in STOP:
             continue
         names.append(word.lower())
