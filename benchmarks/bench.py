@@ -1,6 +1,8 @@
 """Benchmark: index build rate vs raw sentence-transformers encoding, search and ask latency, peak memory.
 
     python benchmarks/bench.py                 # seeds only (about a minute)
+    python benchmarks/bench.py --bbc           # also seeds + ../shared/corpora/bbc-news-dev, built with and without
+                                               # the spaCy pass, and ask latency on it (about 10 minutes)
     python benchmarks/bench.py --scifact       # also ../shared/benchmarks/beir/scifact (several minutes on CPU)
 
 Prints figures; asserts nothing (timing targets live in the README, not in tests).
@@ -90,7 +92,7 @@ def bench_scifact(folder: Path) -> None:
     from rag.evaluation.beir_data import load_beir
 
     data = load_beir(folder)
-    settings = Settings(index_sentences=False,
+    settings = Settings(index_sentences=False, index_analysis=False,
                         chunking=ChunkingSettings(target_words=100_000, max_words=100_000, overlap_sentences=0))
     docs = [Document(doc_id=d.id, source=d.id, text=d.embedding_text, meta=DocumentMeta(title=d.title or None),
                      content_hash=d.id) for d in data.corpus]
@@ -109,14 +111,46 @@ def bench_scifact(folder: Path) -> None:
         print(f"  search {mode:7s} {pct(timed(lambda q: engine.search(f'{q} ({mode})', k=10, mode=mode), queries))}")
 
 
+def bench_bbc(folder: Path, limit: int | None) -> None:
+    """Seeds + BBC articles: build time with and without the spaCy analysis (its overhead), then ask latency."""
+    from rag.evaluation.questions import load_questions
+
+    files = sorted(folder.glob("bbc_*.txt"))[:limit]
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "corpus"
+        shutil.copytree(ROOT / "seeds", corpus)
+        for path in files:
+            shutil.copyfile(path, corpus / path.name)
+        seconds = {}
+        for analysis in (False, True):
+            settings = Settings(index_analysis=analysis)
+            get_embedder(settings.embedding)
+            started = time.perf_counter()
+            report = rag.build(corpus_dir=corpus, index_dir=Path(tmp) / f"index-{analysis}", settings=settings)
+            seconds[analysis] = time.perf_counter() - started
+        print(f"seeds + bbc: {report.documents} docs, {report.passages} passages")
+        print(f"  build without analysis {seconds[False]:.1f} s, with spaCy analysis and word lexicon "
+              f"{seconds[True]:.1f} s: NLP pass adds {100 * (seconds[True] - seconds[False]) / seconds[False]:+.0f}%")
+        engine = rag.load(index_dir=Path(tmp) / "index-True", corpus_dir=corpus)
+        questions = [q.question for q in load_questions(ROOT / "tests" / "data" / "bbc_dev_questions.jsonl")
+                     if not q.history]
+        engine.ask("warm-up question about the budget?")
+        print(f"  ask, BBC development questions (first turn, cold query cache) {pct(timed(engine.ask, questions))}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scifact", action="store_true", help="also benchmark the SciFact corpus")
     parser.add_argument("--beir", type=Path, default=ROOT.parent / "shared" / "benchmarks" / "beir")
+    parser.add_argument("--bbc", action="store_true", help="also benchmark seeds + the BBC development corpus")
+    parser.add_argument("--bbc-dir", type=Path, default=ROOT.parent / "shared" / "corpora" / "bbc-news-dev")
+    parser.add_argument("--bbc-limit", type=int, default=None, help="use only the first N BBC articles")
     args = parser.parse_args()
     print(f"machine: {platform.processor() or platform.machine()}, {__import__('os').cpu_count()} cores, "
           f"python {platform.python_version()}")
     bench_seeds()
+    if args.bbc:
+        bench_bbc(args.bbc_dir, args.bbc_limit)
     if args.scifact:
         bench_scifact(args.beir / "scifact")
     print(f"peak memory (max RSS): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")

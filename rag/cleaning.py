@@ -199,14 +199,18 @@ def drop_edition_switchers(line: str) -> bool:
     return _is_short_label(line) and len(_LANGUAGES.findall(_fold(line))) >= 2
 
 
-# Whole-segment patterns (matched after _fold) for navigation, sharing and subscription chrome.
+# Whole-segment patterns (matched after _fold) for the chrome news sites put around an article, by kind: sharing
+# buttons, navigation, print-edition markers ("Page A9", "this story appeared on"), downloads, paywall and shop
+# links, and edition or language pickers. Each is a kind of web chrome, not one site's wording.
 _UI_PHRASES = re.compile(
-    r"(?:share(?: this(?: article| story)?)?|wechat|weibo|facebook|twitter|linkedin|whatsapp|"
-    r"email|e-mail|print|top|back to (?:the )?top|(?:top|bottom) of page|home|menu|search|"
-    r"english|related (?:news|stories|articles)|read more|more|comments?|advertisement|"
-    r"follow us|subscribe|sign in|log in|skip to (?:main )?content|"
-    r"the story appears on|page [a-z]?\d{1,4}|get this page in pdf|free for subscribers|"
-    r"view shopping cart|email this to (?:a|your) friend|newspapers (?:in|from) [\w ]+)")
+    r"(?:share(?: this(?: article| story| page)?)?|wechat|weibo|facebook|twitter|x|linkedin|whatsapp|reddit|"
+    r"email|e-mail|print|top|back to (?:the )?top|(?:top|bottom) of (?:the )?page|home|menu|search|"
+    r"english|related (?:news|stories|articles|content|topics)|read more|more|comments?|advertisement|"
+    r"follow us|subscribe(?: now)?|sign in|sign up|log in|register|skip to (?:main )?content|"
+    r"(?:the|this) (?:story|article) (?:appears|appeared) on|page [a-z]?\d{1,4}|"
+    r"(?:get|download|view) (?:this )?(?:page|article|story|issue) (?:in|as) pdf|"
+    r"(?:free )?for subscribers(?: only)?|subscribers only|(?:view )?(?:shopping )?(?:cart|basket)|"
+    r"(?:e-?mail|send) this (?:story |article )?to (?:a|your) friend|newspapers (?:in|from) [\w ]+)")
 _SEGMENT_SEPARATORS = re.compile(r"\s+[-|·•]\s+|\s*\|\s*")
 
 

@@ -139,8 +139,12 @@ def eval_(questions: Annotated[Path, typer.Option("--questions", help="Question 
           out: Annotated[Path | None, typer.Option("--out", help="Run folder (default runs/eval-<time>).")] = None,
           mode: ModeOpt = "hybrid", k: Annotated[int, typer.Option("-k", help="Passages per answer.")] = 5,
           compare: Annotated[tuple[Path, Path] | None, typer.Option(
-              "--compare", help="Compare two runs (folders or results.jsonl files) instead: OLD NEW.")] = None) -> None:
-    """Score the engine on the fixed question set and write results, report and charts; or compare two runs."""
+              "--compare", help="Compare two runs (folders or results.jsonl files) instead: OLD NEW.")] = None,
+          squad: Annotated[Path | None, typer.Option(
+              "--squad", help="Score a SQuAD 2.0 JSON file instead (its paragraphs indexed in memory; official "
+                              "EM/F1).")] = None) -> None:
+    """Score the engine on a question set and write results, report and charts; or compare two runs; or score a
+    SQuAD 2.0 file."""
     import datetime as dt
 
     from rag.evaluation import compare as comparing
@@ -151,6 +155,15 @@ def eval_(questions: Annotated[Path, typer.Option("--questions", help="Question 
     if compare:
         result = comparing.compare_runs(comparing.load_records(compare[0]), comparing.load_records(compare[1]))
         typer.echo(comparing.format_comparison(result))
+        return
+    if squad:
+        from rag.evaluation.squad import format_report, run_squad
+
+        report = run_squad(squad)
+        out = check_out_dir(out or Path("runs") / f"squad-{dt.datetime.now():%Y%m%d-%H%M%S}")
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "squad.json").write_text(report.model_dump_json(indent=2), encoding="utf-8")
+        typer.echo(format_report(report) + f"\n\nWrote {out}")
         return
     items = load_questions(questions)
     out = check_out_dir(out or Path("runs") / f"eval-{dt.datetime.now():%Y%m%d-%H%M%S}")

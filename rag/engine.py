@@ -11,12 +11,14 @@ import re
 import shutil
 import threading
 from collections.abc import Sequence
+from functools import cached_property
 from pathlib import Path
 
 from rag import indexing, retrieval, store
 from rag.answering.generator import Generator
 from rag.documents import read_document
 from rag.embedding import Embedder, get_embedder
+from rag.nlp import Analyzer, get_analyzer
 from rag.errors import DocumentError
 from rag.metadata import read_manifest
 from rag.models import Answer, BuildReport, Document, DocumentInfo, Passage, SkippedFile
@@ -42,14 +44,22 @@ class Engine:
     """Search and question answering over an index folder, with its corpus folder as the source of truth."""
 
     def __init__(self, settings: Settings, snapshot: store.Snapshot, embedder: Embedder,
-                 generator: Generator | None = None):
+                 generator: Generator | None = None, analyzer: Analyzer | None = None):
         self.settings = settings
+        self.analyzer = analyzer or get_analyzer(settings.nlp)
         self.generator = generator  # None: the extractive generator over the current snapshot
         self.index_dir = Path(settings.index_dir)
         self.corpus_dir = Path(settings.corpus_dir)
         self.embedder = embedder
         self._snapshot = snapshot
         self._write_lock = threading.Lock()
+
+    @cached_property
+    def question_reader(self):
+        """Question parsing, analysis and follow-up resolution (built on first use)."""
+        from rag.answering.pipeline import QuestionReader
+
+        return QuestionReader(self.analyzer, self.embedder)
 
     @property
     def snapshot(self) -> store.Snapshot:
@@ -117,7 +127,8 @@ class Engine:
                             self._retire(other)
                     if source.resolve() != target.resolve():
                         shutil.copyfile(source, target)
-                self._snapshot = indexing.update(self.index_dir, self.settings, self.embedder, docs, [])
+                self._snapshot = indexing.update(self.index_dir, self.settings, self.embedder, docs, [],
+                                                 self._indexing_analyzer)
                 report.embedded_passages = sum(self._snapshot.passage_count(d.doc_id) for d in docs)
         return self._finish(report)
 
@@ -130,9 +141,14 @@ class Engine:
                 raise ValueError(f"no such document: {', '.join(unknown)}")
             for doc_id in doc_ids:
                 self._retire(self.corpus_dir / self._snapshot.documents[doc_id].source)
-            self._snapshot = indexing.update(self.index_dir, self.settings, self.embedder, [], list(doc_ids))
+            self._snapshot = indexing.update(self.index_dir, self.settings, self.embedder, [], list(doc_ids),
+                                             self._indexing_analyzer)
             report.removed = list(doc_ids)
         return self._finish(report)
+
+    @property
+    def _indexing_analyzer(self) -> Analyzer | None:
+        return self.analyzer if self.settings.index_analysis else None
 
     def _retire(self, path: Path) -> None:
         if path.is_file():
@@ -160,8 +176,13 @@ def build(corpus_dir: str | Path | None = None, index_dir: str | Path | None = N
     """Build or incrementally update the index from the corpus folder; returns what was done."""
     settings = _settings(index_dir, corpus_dir, settings)
     embedder = get_embedder(settings.embedding)
-    _, report = indexing.build(settings.corpus_dir, settings.index_dir, settings, embedder, rebuild, progress)
+    _, report = indexing.build(settings.corpus_dir, settings.index_dir, settings, embedder, rebuild, progress,
+                               _analyzer(settings))
     return report
+
+
+def _analyzer(settings: Settings) -> Analyzer | None:
+    return get_analyzer(settings.nlp) if settings.index_analysis else None
 
 
 def load(index_dir: str | Path | None = None, corpus_dir: str | Path | None = None,
@@ -169,9 +190,11 @@ def load(index_dir: str | Path | None = None, corpus_dir: str | Path | None = No
     """Open the index (building it from the corpus folder first when there is none)."""
     settings = _settings(index_dir, corpus_dir, settings)
     embedder = get_embedder(settings.embedding)
+    analyzer = get_analyzer(settings.nlp)
     if not (settings.index_dir / store.POINTER).exists():
         log.info("no index at %s: building it from %s", settings.index_dir, settings.corpus_dir)
-        snapshot, _ = indexing.build(settings.corpus_dir, settings.index_dir, settings, embedder, progress=progress)
+        snapshot, _ = indexing.build(settings.corpus_dir, settings.index_dir, settings, embedder, progress=progress,
+                                     analyzer=_analyzer(settings))
     else:
         snapshot, _ = store.load(settings.index_dir, settings)
-    return Engine(settings, snapshot, embedder)
+    return Engine(settings, snapshot, embedder, analyzer=analyzer)

@@ -15,6 +15,8 @@ from rag import store
 from rag.chunking import chunk_document, document_sentences
 from rag.documents import file_hash, read_document, scan_corpus
 from rag.embedding import Embedder
+from rag.lexicon import Lexicon
+from rag.nlp import Analyzer
 from rag.errors import DocumentError
 from rag.metadata import read_manifest
 from rag.models import BuildReport, Document, SkippedFile
@@ -25,16 +27,24 @@ log = logging.getLogger(__name__)
 
 
 def empty_snapshot(settings: Settings) -> Snapshot:
-    return Snapshot.build({}, [], np.zeros((0, settings.embedding.dimension), np.float32), {}, 0, settings)
+    dim = settings.embedding.dimension
+    return Snapshot.build({}, [], np.zeros((0, dim), np.float32), {}, 0, settings, [], Lexicon.empty(dim))
+
+
+def analysis_name(analyzer: Analyzer | None) -> str:
+    """What the manifest records as the passages' analysis: the spaCy pipeline, or '' for none."""
+    return analyzer.name if analyzer is not None else ""
 
 
 def apply_changes(old: Snapshot, upserts: list[Document], removals: list[str], embedder: Embedder,
-                  settings: Settings, progress: bool = False) -> tuple[Snapshot, int]:
-    """A new snapshot with `upserts` (re)chunked and embedded and `removals` dropped; returns it and the count of
-    passages embedded. Unchanged documents keep their passages, ids and vectors."""
+                  settings: Settings, progress: bool = False, analyzer: Analyzer | None = None
+                  ) -> tuple[Snapshot, int]:
+    """A new snapshot with `upserts` (re)chunked, analysed and embedded and `removals` dropped; returns it and the
+    count of passages embedded. Unchanged documents keep their passages, ids, vectors and analyses."""
     gone = set(removals) | {d.doc_id for d in upserts}
     keep_rows = [row for row, p in enumerate(old.passages) if p.doc_id not in gone]
     passages = [old.passages[row] for row in keep_rows]
+    analyses = [old.analyses[row] for row in keep_rows]
     vectors = [old.vectors[keep_rows]]
     documents = {k: v for k, v in old.documents.items() if k not in gone}
     sentences = {k: v for k, v in old.sentences.items() if k not in gone}
@@ -47,6 +57,13 @@ def apply_changes(old: Snapshot, upserts: list[Document], removals: list[str], e
             new_chunks.append(StoredPassage(**chunk.model_dump(), id=next_id))
             next_id += 1
     texts = [p.text for p in new_chunks]
+    lexicon = old.lexicon
+    if analyzer is not None:
+        blobs, words = analyzer.analyse_many(texts, progress=progress)
+        lexicon = lexicon.extended(words, embedder, progress=progress)
+    else:
+        blobs = [b""] * len(new_chunks)
+    analyses += blobs
     if settings.index_sentences:
         spans = {d.doc_id: [(s.start, s.end) for _, s in document_sentences(d.text)] for d in upserts}
         texts += [d.text[a:b] for d in upserts for a, b in spans[d.doc_id]]
@@ -60,7 +77,8 @@ def apply_changes(old: Snapshot, upserts: list[Document], removals: list[str], e
             sentences[doc.doc_id] = SentenceBlock(np.array(spans[doc.doc_id], dtype=np.int64).reshape(n, 2),
                                                   embedded[row:row + n])
             row += n
-    snapshot = Snapshot.build(documents, passages, np.concatenate(vectors), sentences, next_id, settings)
+    snapshot = Snapshot.build(documents, passages, np.concatenate(vectors), sentences, next_id, settings, analyses,
+                              lexicon)
     return snapshot, len(new_chunks)
 
 
@@ -76,23 +94,25 @@ def write_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def load_for_update(index_dir: Path, settings: Settings, rebuild: bool) -> tuple[Snapshot, bool]:
-    """The snapshot to update and whether everything must be re-processed (rebuild, new chunking, no index)."""
+def load_for_update(index_dir: Path, settings: Settings, rebuild: bool, analysis: str) -> tuple[Snapshot, bool]:
+    """The snapshot to update and whether everything must be re-processed (rebuild, new chunking or analysis, no
+    index)."""
     if rebuild or not (index_dir / store.POINTER).exists():
         return empty_snapshot(settings), True
     snapshot, manifest = store.load(index_dir, settings)
-    if manifest.chunking != settings.chunking.model_dump() or manifest.sentences != settings.index_sentences:
-        log.info("chunking settings changed since the last build: re-processing every document")
+    if (manifest.chunking != settings.chunking.model_dump() or manifest.sentences != settings.index_sentences
+            or manifest.analysis != analysis):
+        log.info("chunking or analysis settings changed since the last build: re-processing every document")
         return empty_snapshot(settings), True
     return snapshot, False
 
 
 def build(corpus_dir: Path, index_dir: Path, settings: Settings, embedder: Embedder, rebuild: bool = False,
-          progress: bool = False) -> tuple[Snapshot, BuildReport]:
+          progress: bool = False, analyzer: Analyzer | None = None) -> tuple[Snapshot, BuildReport]:
     """Bring the index in line with the corpus folder: add new files, update changed ones, drop removed ones."""
     started = time.perf_counter()
     with write_lock(index_dir):
-        old, rebuilt = load_for_update(index_dir, settings, rebuild)
+        old, rebuilt = load_for_update(index_dir, settings, rebuild, analysis_name(analyzer))
         files, skipped = scan_corpus(corpus_dir, settings)
         manifest = read_manifest(corpus_dir)
         report = BuildReport(index_dir=str(index_dir), documents=0, passages=0, skipped=skipped, rebuilt=rebuilt)
@@ -114,8 +134,8 @@ def build(corpus_dir: Path, index_dir: Path, settings: Settings, embedder: Embed
         snapshot = old
         if upserts or report.removed or rebuilt:
             snapshot, report.embedded_passages = apply_changes(old, upserts, report.removed, embedder, settings,
-                                                               progress)
-            store.save(snapshot, index_dir, settings)
+                                                               progress, analyzer)
+            store.save(snapshot, index_dir, settings, analysis_name(analyzer))
         else:  # nothing changed, but a killed build may have left a half-written folder behind
             store.remove_stale(index_dir, keep=store.current_generation(index_dir).name)
     report.documents, report.passages = len(snapshot.documents), len(snapshot.passages)
@@ -125,11 +145,11 @@ def build(corpus_dir: Path, index_dir: Path, settings: Settings, embedder: Embed
 
 
 def update(index_dir: Path, settings: Settings, embedder: Embedder, upserts: list[Document],
-           removals: list[str]) -> Snapshot:
+           removals: list[str], analyzer: Analyzer | None = None) -> Snapshot:
     """Apply explicit changes (the engine's add/remove) to the index on disk under the write lock."""
     with write_lock(index_dir):
         exists = (index_dir / store.POINTER).exists()
         old = store.load(index_dir, settings)[0] if exists else empty_snapshot(settings)
-        snapshot, _ = apply_changes(old, upserts, removals, embedder, settings)
-        store.save(snapshot, index_dir, settings)
+        snapshot, _ = apply_changes(old, upserts, removals, embedder, settings, analyzer=analyzer)
+        store.save(snapshot, index_dir, settings, analysis_name(analyzer))
     return snapshot

@@ -19,18 +19,12 @@ MANIFEST_NAME = "manifest.json"
 TITLE_MAX_CHARS = 120
 DATE_SEARCH_CHARS = 1500  # datelines sit at the top of an article
 
-_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
-_DATE_PATTERNS = [
-    (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})(?!\d)"), lambda m: dt.date(int(m[1]), int(m[2]), int(m[3]))),
-    (
-        re.compile(rf"\b({_MONTHS})\s+(\d{{1,2}}),\s+(\d{{4}})\b"),
-        lambda m: dt.datetime.strptime(f"{m[1]} {m[2]} {m[3]}", "%B %d %Y").date(),
-    ),
-    (
-        re.compile(rf"\b(\d{{1,2}})\s+({_MONTHS})\s+(\d{{4}})\b"),
-        lambda m: dt.datetime.strptime(f"{m[2]} {m[1]} {m[3]}", "%B %d %Y").date(),
-    ),
-]
+# Date-shaped strings near the top of an article: ISO dates, "Month D, YYYY" and "D Month YYYY". Which words are
+# months, and whether the date exists, is dateparser's call (strict parsing), so no month list is kept here.
+_DATE_SHAPES = re.compile(r"\b\d{4}-\d{2}-\d{2}(?!\d)|\b[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}\b|"
+                          r"\b\d{1,2}(?:st|nd|rd|th)?\s+[A-Z][a-z]{2,8}\.?,?\s+\d{4}\b")
+_DATEPARSER_SETTINGS = {"STRICT_PARSING": True, "REQUIRE_PARTS": ["day", "month", "year"],
+                        "PREFER_DAY_OF_MONTH": "first"}
 
 _manifest_adapter = TypeAdapter(dict[str, DocumentMeta])
 
@@ -48,16 +42,13 @@ def read_manifest(corpus_dir: Path) -> dict[str, DocumentMeta]:
 
 def find_date(text: str) -> dt.date | None:
     """The first full date written near the top of the text (a dateline), if any."""
-    head = text[:DATE_SEARCH_CHARS]
-    found: list[tuple[int, dt.date]] = []
-    for pattern, build in _DATE_PATTERNS:
-        for match in pattern.finditer(head):
-            try:
-                found.append((match.start(), build(match)))
-            except ValueError:
-                continue
-            break
-    return min(found)[1] if found else None
+    import dateparser
+
+    for match in _DATE_SHAPES.finditer(text[:DATE_SEARCH_CHARS]):
+        parsed = dateparser.parse(match.group(0), languages=["en"], settings=_DATEPARSER_SETTINGS)
+        if parsed is not None:
+            return parsed.date()
+    return None
 
 
 def find_title(text: str) -> str | None:

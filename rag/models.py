@@ -113,6 +113,7 @@ class IndexManifest(BaseModel):
     chunking: dict
     dense_index: str
     sentences: bool
+    analysis: str = Field("", description="The spaCy pipeline (name-version) that analysed the passages, or ''.")
     passages: int
     next_id: int
     documents: dict[str, str] = Field(description="doc_id -> content hash")

@@ -23,12 +23,13 @@ from pydantic import ValidationError
 from rag.dense import DenseIndex
 from rag.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError, rebuild_hint
 from rag.lexical import LexicalIndex
+from rag.lexicon import Lexicon
 from rag.models import Chunk, Document, IndexManifest
 from rag.settings import Settings
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: stored spaCy analyses and the word lexicon
 POINTER = "CURRENT"
 GENERATION_PREFIX = "gen-"
 
@@ -62,6 +63,8 @@ class Snapshot:
     lexical: LexicalIndex
     sentences: dict[str, SentenceBlock]
     next_id: int
+    analyses: list[bytes]  # per passage row: its serialised spaCy analysis (b"" when not analysed)
+    lexicon: Lexicon
     row_of: dict[int, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -69,14 +72,15 @@ class Snapshot:
 
     @classmethod
     def build(cls, documents: dict[str, Document], passages: list[StoredPassage], vectors: np.ndarray,
-              sentences: dict[str, SentenceBlock], next_id: int, settings: Settings) -> Snapshot:
+              sentences: dict[str, SentenceBlock], next_id: int, settings: Settings, analyses: list[bytes],
+              lexicon: Lexicon) -> Snapshot:
         """Derive the dense and lexical indexes from passages and their vectors."""
         ids = np.array([p.id for p in passages], dtype=np.int64)
         vectors = vectors.reshape(len(passages), settings.embedding.dimension)
         dense = DenseIndex.build(ids, vectors, settings.retrieval)
         dense.configure(settings.retrieval)
         lexical = LexicalIndex.build([p.text for p in passages], settings.retrieval)
-        return cls(documents, passages, vectors, dense, lexical, sentences, next_id)
+        return cls(documents, passages, vectors, dense, lexical, sentences, next_id, analyses, lexicon)
 
     @cached_property
     def sentence_table(self) -> tuple[np.ndarray, np.ndarray] | None:
@@ -109,8 +113,12 @@ class Snapshot:
     def passage_count(self, doc_id: str) -> int:
         return sum(1 for p in self.passages if p.doc_id == doc_id)
 
+    def analysis(self, passage_id: int) -> bytes:
+        """The stored spaCy analysis of a passage (b"" when the index was built without analysis)."""
+        return self.analyses[self.row_of[passage_id]]
 
-def manifest_for(snapshot: Snapshot, settings: Settings) -> IndexManifest:
+
+def manifest_for(snapshot: Snapshot, settings: Settings, analysis: str) -> IndexManifest:
     """The manifest describing a snapshot built with these settings (file hashes are filled in on save)."""
     return IndexManifest(
         format_version=FORMAT_VERSION,
@@ -119,6 +127,7 @@ def manifest_for(snapshot: Snapshot, settings: Settings) -> IndexManifest:
         chunking=settings.chunking.model_dump(),
         dense_index=snapshot.dense.kind,
         sentences=settings.index_sentences,
+        analysis=analysis,
         passages=len(snapshot.passages),
         next_id=snapshot.next_id,
         documents={d.doc_id: d.content_hash for d in snapshot.documents.values()},
@@ -127,7 +136,7 @@ def manifest_for(snapshot: Snapshot, settings: Settings) -> IndexManifest:
     )
 
 
-def save(snapshot: Snapshot, index_dir: Path, settings: Settings) -> Path:
+def save(snapshot: Snapshot, index_dir: Path, settings: Settings, analysis: str) -> Path:
     """Write a new generation and switch `CURRENT` to it atomically; older generations are removed afterwards."""
     index_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=index_dir))
@@ -141,7 +150,9 @@ def save(snapshot: Snapshot, index_dir: Path, settings: Settings) -> Path:
     snapshot.dense.save(tmp / "dense.faiss")
     snapshot.lexical.save(tmp / "lexical")
     _save_sentences(snapshot.sentences, tmp, settings.embedding.dimension)
-    manifest = manifest_for(snapshot, settings)
+    _save_blobs(snapshot.analyses, tmp / "analysis.bin", tmp / "analysis_offsets.npy")
+    snapshot.lexicon.save(tmp)
+    manifest = manifest_for(snapshot, settings, analysis)
     manifest.files = {str(p.relative_to(tmp)): _sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
     (tmp / "manifest.json").write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
     _fsync_tree(tmp)
@@ -214,13 +225,15 @@ def load(index_dir: Path, settings: Settings) -> tuple[Snapshot, IndexManifest]:
         dense = DenseIndex.load(folder / "dense.faiss", manifest.dense_index, settings.retrieval)
         lexical = LexicalIndex.load(folder / "lexical", len(passages), settings.retrieval)
         sentences = _load_sentences(folder)
+        analyses = _load_blobs(folder / "analysis.bin", folder / "analysis_offsets.npy")
+        lexicon = Lexicon.load(folder)
     except (OSError, ValueError, RuntimeError) as exc:  # pydantic, numpy and faiss errors derive from these
         raise IndexCorruptError(f"index at {index_dir}: cannot read it ({_short(exc)}). "
                                 + rebuild_hint(index_dir)) from exc
-    if not (len(passages) == manifest.passages == dense.size == vectors.shape[0]):
+    if not (len(passages) == manifest.passages == dense.size == vectors.shape[0] == len(analyses)):
         raise IndexCorruptError(f"index at {index_dir}: passage counts disagree between its files. "
                                 + rebuild_hint(index_dir))
-    snapshot = Snapshot(documents, passages, vectors, dense, lexical, sentences, manifest.next_id)
+    snapshot = Snapshot(documents, passages, vectors, dense, lexical, sentences, manifest.next_id, analyses, lexicon)
     return snapshot, manifest
 
 
@@ -242,6 +255,24 @@ def _load_sentences(folder: Path) -> dict[str, SentenceBlock]:
     vectors = np.load(folder / "sentence_vectors.npy", allow_pickle=False)
     table = json.loads((folder / "sentence_docs.json").read_text(encoding="utf-8"))
     return {doc_id: SentenceBlock(spans[a:a + n], vectors[a:a + n]) for doc_id, (a, n) in table.items()}
+
+
+def _save_blobs(blobs: list[bytes], data_path: Path, offsets_path: Path) -> None:
+    """Byte strings concatenated in one file, with their n + 1 boundaries beside it."""
+    offsets = np.zeros(len(blobs) + 1, dtype=np.int64)
+    with open(data_path, "wb") as f:
+        for i, blob in enumerate(blobs):
+            f.write(blob)
+            offsets[i + 1] = offsets[i] + len(blob)
+    np.save(offsets_path, offsets)
+
+
+def _load_blobs(data_path: Path, offsets_path: Path) -> list[bytes]:
+    data = data_path.read_bytes()
+    offsets = np.load(offsets_path, allow_pickle=False)
+    if len(offsets) == 0 or offsets[-1] != len(data):
+        raise ValueError(f"{data_path.name} does not match its offsets")
+    return [data[a:b] for a, b in zip(offsets[:-1].tolist(), offsets[1:].tolist())]
 
 
 def _sha256(path: Path) -> str:

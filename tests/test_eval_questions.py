@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -89,4 +90,37 @@ def test_every_accepted_answer_occurs_in_a_cleaned_source(repo_seeds: Path, seed
         texts = [normalise(documents[s].text) for s in q.sources]
         problems += [f"{q.id}: {a!r} not in {q.sources}" for a in q.answers
                      if not any(normalise(a) in text for text in texts)]
+    assert not problems, "\n".join(problems)
+
+
+BBC_DIR = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "bbc-news-dev"
+BBC_SETS = ["bbc_dev_questions.jsonl", "bbc_heldout_questions.jsonl"]
+
+
+@pytest.mark.parametrize("name", BBC_SETS)
+def test_bbc_question_sets_are_answerable_from_their_sources(name: str) -> None:
+    """The development and held-out BBC sets: enough questions of each kind, and every accepted answer in the raw
+    text of one of its sources (../shared/corpora/bbc-news-dev, beside the checkout as in CI)."""
+    questions = load_questions(Path(__file__).parent / "data" / name)
+    kinds = [q.category for q in questions]
+    assert kinds.count("unanswerable") >= 12 and kinds.count("follow-up") >= 10
+    if name == "bbc_dev_questions.jsonl":
+        assert len(questions) >= 150 and kinds.count("unanswerable") >= 20 and kinds.count("follow-up") >= 20
+        areas = {s.split("_")[1] for q in questions for s in q.sources}
+        assert areas == {"business", "entertainment", "politics", "sport", "tech"}
+    if not BBC_DIR.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"{BBC_DIR} is missing (CI puts ../shared beside the checkout)")
+        pytest.skip(f"{BBC_DIR} is not beside this checkout")
+    problems = []
+    for q in questions:
+        texts = []
+        for source in q.sources:
+            path = BBC_DIR / f"{source}.txt"
+            if not path.is_file():
+                problems.append(f"{q.id}: unknown source {source}")
+                continue
+            texts.append(normalise(path.read_text(encoding="utf-8", errors="replace")))
+        problems += [f"{q.id}: {a!r} not in {q.sources}" for a in q.answers
+                     if not any(normalise(a) in t for t in texts)]
     assert not problems, "\n".join(problems)

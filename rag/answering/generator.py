@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from rag.answering.analysis import QuestionAnalysis
+from rag.answering.question import QuestionAnalysis
 from rag.models import Citation, Passage
 
 
@@ -25,10 +25,6 @@ class Draft(BaseModel):
 class Generator:
     """Composes an answer from retrieved passages; every claim must come with a citation."""
 
-    def generate(self, question: QuestionAnalysis, query: str, passages: list[Passage],
-                 context_terms: tuple[str, ...] = ()) -> Draft:
-        """Answer `question` (analysed; `query` is the standalone text searched) from `passages`, best first.
-
-        `context_terms` are stemmed terms borrowed from earlier turns of the conversation.
-        """
+    def generate(self, question: QuestionAnalysis, query: str, passages: list[Passage]) -> Draft:
+        """Answer `question` (analysed; `query` is the standalone text searched) from `passages`, best first."""
         raise NotImplementedError

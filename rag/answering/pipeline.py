@@ -1,96 +1,148 @@
-"""`engine.ask`: validate, resolve follow-ups, retrieve, and let the generator compose a cited answer."""
+"""`engine.ask`: validate, resolve follow-ups, analyse the question, retrieve, and let the generator compose a cited
+answer."""
 
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections.abc import Sequence
-from dataclasses import replace
-from functools import lru_cache
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict
 
 from rag import retrieval
-from rag.answering.analysis import analyse, terms
-from rag.answering.extractive import CUE_KINDS, ExtractiveGenerator
-from rag.answering.spans import find_spans
+from rag.answering.answer_types import HeadNounClassifier
+from rag.answering.extractive import ExtractiveGenerator
 from rag.answering.history import normalise_history
-from rag.answering.rewriting import rewrite
+from rag.answering.quantities import find_quantities
+from rag.answering.question import FocusTerm, QuestionAnalysis, analyse_question
+from rag.answering.rewriting import Rewriter
 from rag.chunking import sentences
+from rag.embedding import Embedder
 from rag.models import Answer, Passage
-from rag.settings import SearchMode
+from rag.nlp import Analyzer
+from rag.settings import SearchMode, Settings
 from rag.store import Snapshot
+from rag.text import terms
 
 if TYPE_CHECKING:
     from rag.engine import Engine
 
 log = logging.getLogger(__name__)
+CONTEXT_WEIGHT = 0.5  # a word borrowed from earlier turns counts half as much as one the user typed now
 
 
-@lru_cache(maxsize=4)
-def term_idf(snapshot: Snapshot) -> dict[str, float]:
-    """Inverse passage frequency of each stemmed term; unseen terms get the highest weight."""
-    df: dict[str, int] = {}
-    for passage in snapshot.passages:
-        for term in set(terms(passage.text)):
-            df[term] = df.get(term, 0) + 1
-    n = max(len(snapshot.passages), 1)
-    return {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()} | {"": math.log(1 + (n + 0.5) / 0.5)}
+class SnapshotEvidence:
+    """The `EvidenceStore` over one snapshot: stored sentences, parses, word vectors and BM25 statistics."""
 
+    def __init__(self, snapshot: Snapshot, analyzer: Analyzer, embedder: Embedder, settings: Settings):
+        self.snapshot, self.analyzer, self.embedder, self.settings = snapshot, analyzer, embedder, settings
 
-def sentence_source(engine: Engine, snapshot: Snapshot):
-    """Sentences of a passage with vectors: stored ones when the index has them, else embedded now."""
+    @cached_property
+    def _rows(self) -> dict[str, int]:
+        return {p.chunk_id: row for row, p in enumerate(self.snapshot.passages)}
 
-    def source(passage: Passage) -> list[tuple[int, int, np.ndarray]]:
-        block = snapshot.sentences.get(passage.doc_id)
+    def sentences(self, passage: Passage) -> list[tuple[int, int, np.ndarray]]:
+        block = self.snapshot.sentences.get(passage.doc_id)
         if block is not None:
             inside = block.within(passage.start, passage.end)
             return [(int(a), int(b), v) for (a, b), v in zip(block.spans[inside], block.vectors[inside])]
-        text = snapshot.documents[passage.doc_id].text
+        text = self.snapshot.documents[passage.doc_id].text
         spans = sentences(text, passage.start, passage.end)
-        vectors = engine.embedder.embed_passages([text[s.start:s.end] for s in spans])
+        vectors = self.embedder.embed_passages([text[s.start:s.end] for s in spans])
         return [(s.start, s.end, v) for s, v in zip(spans, vectors)]
 
-    return source
+    def parse(self, passage: Passage):
+        row = self._rows.get(passage.chunk_id)
+        blob = self.snapshot.analyses[row] if row is not None else b""
+        return self.analyzer.read(blob) if blob else self.analyzer.parse(passage.text)
+
+    def lead(self, doc_id: str) -> str:
+        doc = self.snapshot.documents[doc_id]
+        return f"{doc.meta.title or ''} {doc.text[: self.settings.answer.lead_chars]}"
+
+    def idf(self, term: str) -> float:
+        return self.snapshot.lexical.idf(term)
+
+    def word_vectors(self, words: list[str]) -> np.ndarray:
+        return self.snapshot.lexicon.matrix(words, self.embedder)
+
+
+class QuestionReader:
+    """Parses and analyses questions, and resolves follow-ups, with one spaCy pipeline and one head-noun classifier."""
+
+    def __init__(self, analyzer: Analyzer, embedder: Embedder):
+        self.analyzer = analyzer
+        self.classify = HeadNounClassifier(lambda words: embedder.embed_passages(words))
+        self.rewriter = Rewriter(analyzer.parse, self.analyse)
+
+    def analyse(self, text: str) -> QuestionAnalysis:
+        return analyse_question(self.analyzer.parse(text), self.classify)
+
+
+class Prepared(BaseModel):
+    """A question made ready for a generator: resolved against the conversation, analysed, with its passages."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    question: str
+    query: str  # the standalone text searched
+    analysis: QuestionAnalysis
+    passages: list[Passage]
+
+
+def prepare(engine: Engine, question: str, history: Sequence[object] | None = None, k: int | None = None,
+            mode: SearchMode | None = None) -> Prepared:
+    """Validate, resolve follow-ups, analyse the question and retrieve its passages."""
+    settings = engine.settings
+    question = retrieval.validate_query(question, settings.max_question_chars)
+    k = settings.retrieval.k if k is None else k
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    reader = engine.question_reader
+    resolved = reader.rewriter.rewrite(question, normalise_history(history))
+    # the focus is what the user typed with its references resolved ("its" -> "Shanghai's"): its names are what
+    # the user means and must be in the evidence; words borrowed from earlier turns (context) only guide the search
+    analysis = reader.analyse(resolved.focus)
+    if resolved.answer_type:
+        analysis = analysis.model_copy(update={"answer_type": resolved.answer_type})
+    if resolved.context:
+        given = tuple(q.text for q in find_quantities(" ".join(resolved.context)))
+        analysis = analysis.model_copy(update={"given": given})
+        known = {f.term for f in analysis.focus}
+        borrowed = [FocusTerm(term=t, lemma=t, weight=CONTEXT_WEIGHT, soft=False)
+                    for t in dict.fromkeys(terms(" ".join(resolved.context))) if t not in known]
+        analysis = analysis.model_copy(update={"focus": analysis.focus + tuple(borrowed)})
+    depth = max(k, settings.answer.passages)
+    passages = retrieval.search(engine.snapshot, engine.embedder, resolved.text, settings.retrieval, k=depth,
+                                mode=mode)
+    return Prepared(question=question, query=resolved.text, analysis=analysis, passages=passages)
+
+
+def extractive_generator(engine: Engine) -> ExtractiveGenerator:
+    """The default generator over the engine's current snapshot."""
+    evidence = SnapshotEvidence(engine.snapshot, engine.analyzer, engine.embedder, engine.settings)
+    return ExtractiveGenerator(evidence, engine.embedder.embed_query, engine.settings.answer)
 
 
 def answer_question(engine: Engine, question: str, history: Sequence[object] | None = None,
                     k: int | None = None, mode: SearchMode | None = None) -> Answer:
     """Answer one question in the context of a conversation; see `Engine.ask`."""
     started = time.perf_counter()
-    question = retrieval.validate_query(question, engine.settings.max_question_chars)
-    messages = normalise_history(history)
-    resolved = rewrite(question, messages)
-    analysis = analyse(resolved.focus)
-    own = analyse(question)  # only what the user typed this turn is a hard constraint on the evidence
-    analysis = replace(analysis, names=own.names, years=own.years)
-    if resolved.kind:
-        analysis = replace(analysis, kind=resolved.kind)
-    if analysis.cue is None and resolved.context:
-        # "And ten years later?" after a yuan figure wants a yuan figure again
-        previous = [span.kind for span in find_spans(resolved.context[-1]) if span.kind in CUE_KINDS]
-        analysis = replace(analysis, cue=previous[0] if previous else None)
-    snapshot = engine.snapshot
-    settings = engine.settings
-    k = settings.retrieval.k if k is None else k
-    if k < 1:
-        raise ValueError(f"k must be at least 1, got {k}")
-    depth = max(k, settings.answer.passages)
-    passages = retrieval.search(snapshot, engine.embedder, resolved.text, settings.retrieval, k=depth, mode=mode)
-    idf = term_idf(snapshot) if engine.generator is None else {}
-    generator = engine.generator or ExtractiveGenerator(
-        sentence_source(engine, snapshot), engine.embedder.embed_query, lambda t: idf.get(t, idf[""]), settings.answer,
-        lead=lambda doc_id: snapshot.documents[doc_id].text[: settings.answer.lead_chars])
-    context_terms = tuple(t for t in terms(" ".join(resolved.context)) if t not in analysis.key_terms)
-    draft = generator.generate(analysis, resolved.text, passages, context_terms)
+    k = engine.settings.retrieval.k if k is None else k
+    prepared = prepare(engine, question, history, k, mode)
+    generator = engine.generator or extractive_generator(engine)
+    draft = generator.generate(prepared.analysis, prepared.query, prepared.passages)
+    passages = prepared.passages
     shown = passages[:k]
     cited = {c.chunk_id for c in draft.citations}
     shown += [p for p in passages if p.chunk_id in cited and p not in shown]
-    answer = Answer(question=question, text=draft.text, answered=draft.answered, short_answer=draft.short_answer,
-                    citations=draft.citations, passages=shown, rewritten_query=resolved.text,
-                    confidence=draft.confidence, seconds=time.perf_counter() - started)
-    log.info("ask %r -> %s (%.0f ms)", resolved.text, "answered" if answer.answered else "abstained",
+    answer = Answer(question=prepared.question, text=draft.text, answered=draft.answered,
+                    short_answer=draft.short_answer, citations=draft.citations, passages=shown,
+                    rewritten_query=prepared.query, confidence=draft.confidence,
+                    seconds=time.perf_counter() - started)
+    log.info("ask %r -> %s (%.0f ms)", prepared.query, "answered" if answer.answered else "abstained",
              answer.seconds * 1000)
     return answer

@@ -76,11 +76,12 @@ class BeirReport(BaseModel):
 
 
 def beir_settings(base: Settings | None = None, depth: int = DEFAULT_DEPTH) -> Settings:
-    """Settings for a BEIR run: one passage per document, no sentence vectors, >= `depth` candidates per retriever."""
+    """Settings for a BEIR run: one passage per document, no sentence vectors or language analysis (retrieval only),
+    >= `depth` candidates per retriever."""
     base = base or Settings()
     chunking = ChunkingSettings(target_words=100_000, max_words=100_000, overlap_sentences=0)
     candidates = max(base.retrieval.candidates, depth)
-    return base.model_copy(update={"chunking": chunking, "index_sentences": False,
+    return base.model_copy(update={"chunking": chunking, "index_sentences": False, "index_analysis": False,
                                    "retrieval": base.retrieval.model_copy(update={"candidates": candidates})})
 
 
@@ -126,7 +127,7 @@ def load_cached(cache_dir: Path, docs: list[Document], settings: Settings) -> Sn
         log.info("BEIR cache at %s is for other texts or settings: rebuilding", cache_dir)
         return None
     return Snapshot.build(snapshot.documents, snapshot.passages, snapshot.vectors, snapshot.sentences,
-                          snapshot.next_id, settings)
+                          snapshot.next_id, settings, snapshot.analyses, snapshot.lexicon)
 
 
 def warm_query_vectors(embedder: Embedder, dataset: BeirDataset, progress: bool = True) -> float:
@@ -176,7 +177,7 @@ def run_beir(path: str | Path, modes: tuple[SearchMode, ...] = MODES, depth: int
         log.info("indexing %d %s documents", len(docs), dataset.name)
         snapshot = build_snapshot(docs, settings, embedder, progress)
         if cache_dir:
-            store.save(snapshot, Path(cache_dir), settings)
+            store.save(snapshot, Path(cache_dir), settings, analysis="")
     index_seconds = time.perf_counter() - started
     embed_rate = warm_query_vectors(embedder, dataset, progress) if set(modes) - {"lexical"} else 0.0
     scores = [evaluate_mode(snapshot, embedder, dataset, settings, mode, depth, progress) for mode in modes]

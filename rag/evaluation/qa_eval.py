@@ -6,6 +6,9 @@ Definitions (every mean skips questions where the metric is undefined, shown as 
   The answer text quotes its evidence, so `correct` can hold while the isolated short answer is wrong; hence
   short_answer_correct (the short answer, when given, matches an accepted answer: see `short_answer_matches`) and
   strict_correct (correct and no wrong short answer), reported as strict_accuracy beside accuracy.
+- cited_accuracy: answerable questions whose answer text holds an accepted answer and cites a gold source.
+- short_accuracy: answerable questions whose isolated short answer is right (no short answer counts as wrong);
+  short_f1: SQuAD token F1 of the short answer against the best accepted answer (0 when there is none).
 - hit@k / reciprocal rank: over the document ranking of the returned passages; answerable questions only.
 - citation precision: unique cited docs that are gold sources / unique cited docs (None when nothing is cited);
   citation recall: gold sources cited / gold sources (0 when nothing is cited); both only for answerable questions
@@ -29,13 +32,15 @@ from tqdm import tqdm
 
 from rag.evaluation.metrics import dedupe_ranked, hit_at_k, percentile, reciprocal_rank
 from rag.evaluation.questions import CATEGORIES, EvalQuestion
+from rag.evaluation.squad import token_f1
 
 log = logging.getLogger(__name__)
 
-# CI gate thresholds (tests/test_eval_gate.py), set from measured runs on the seeds (README, Evaluation):
-# measured answerable accuracy 0.946, strict accuracy 0.891, hit@5 1.000, abstention recall 1.000.
-GATE_ACCURACY = 0.90  # share of answerable questions whose answer text holds an accepted answer
-GATE_STRICT_ACCURACY = 0.85  # ... and whose isolated short answer (when one is given) is right too
+# CI gate thresholds (tests/test_eval_gate.py), set from the measured run of the general answer extractor on the
+# seeds-only index (README, Evaluation): answerable accuracy 0.859, strict accuracy 0.728, hit@5 1.000, abstention
+# recall 1.000. The extractor is fitted on BBC development questions, never on these.
+GATE_ACCURACY = 0.84  # share of answerable questions whose answer text holds an accepted answer
+GATE_STRICT_ACCURACY = 0.70  # ... and whose isolated short answer (when one is given) is right too
 GATE_HIT_AT_5 = 0.95  # share of answerable questions with a gold source among the top 5 retrieved documents
 GATE_ABSTENTION_RECALL = 1.0  # every unanswerable question must be abstained on
 
@@ -65,6 +70,8 @@ class QuestionResult(BaseModel):
     correct: bool = False
     short_answer_correct: bool | None = None
     strict_correct: bool | None = Field(None, description="None only in records written before it existed.")
+    cited_correct: bool | None = None
+    short_f1: float | None = None
     hit_at_1: float | None = None
     hit_at_3: float | None = None
     hit_at_5: float | None = None
@@ -83,6 +90,9 @@ class GroupMetrics(BaseModel):
     accuracy: float | None = None
     strict_accuracy: float | None = None
     short_answer_accuracy: float | None = None
+    cited_accuracy: float | None = None
+    short_accuracy: float | None = None
+    short_f1: float | None = None
     answered_rate: float | None = None
     hit_at_1: float | None = None
     hit_at_3: float | None = None
@@ -149,8 +159,13 @@ def contains_answer(text: str, answer: str) -> bool:
 def short_answer_matches(short: str, answer: str) -> bool:
     """Whether an isolated short answer is right: it contains the accepted answer, or is its leading words
     ('15th' for '15th anniversary', '19th' for '19th Asian Games'), since short answers drop trailing nouns."""
+    short, answer = _drop_article(short), _drop_article(answer)  # "Bravery" is "The Bravery"
     head = normalise(short)
     return contains_answer(short, answer) or bool(head) and normalise(answer).startswith(head + " ")
+
+
+def _drop_article(text: str) -> str:
+    return re.sub(r"^\s*(?:the|a|an)\s+", "", text, flags=re.I)
 
 
 def _mean(values: Sequence[float | bool | None]) -> float | None:
@@ -177,6 +192,9 @@ def score(question: EvalQuestion, answer: Any, latency: float) -> QuestionResult
     if answer.answered and answer.short_answer:
         result.short_answer_correct = any(short_answer_matches(answer.short_answer, a) for a in question.answers)
     result.strict_correct = result.correct and result.short_answer_correct is not False
+    result.cited_correct = result.correct and bool(gold.intersection(cited))
+    short = answer.short_answer if answer.answered and answer.short_answer else ""
+    result.short_f1 = max(token_f1(a, short) for a in question.answers)
     result.hit_at_1, result.hit_at_3, result.hit_at_5 = (hit_at_k(ranking, gold, k) for k in (1, 3, 5))
     result.reciprocal_rank = reciprocal_rank(ranking, gold)
     if answer.answered:
@@ -200,6 +218,9 @@ def summarize_group(records: Sequence[QuestionResult]) -> GroupMetrics:
         accuracy=_mean([r.correct for r in records]),
         strict_accuracy=_mean([r.strict_correct for r in records]),
         short_answer_accuracy=_mean([r.short_answer_correct for r in answered]),
+        cited_accuracy=_mean([r.cited_correct for r in answerable]),
+        short_accuracy=_mean([r.short_answer_correct is True for r in answerable]) if answerable else None,
+        short_f1=_mean([r.short_f1 for r in answerable]),
         answered_rate=_mean([r.answered for r in records]),
         hit_at_1=_mean([r.hit_at_1 for r in answerable]),
         hit_at_3=_mean([r.hit_at_3 for r in answerable]),

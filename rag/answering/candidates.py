@@ -1,0 +1,232 @@
+"""Candidate answers inside a sentence: figures with their units (the quantity grammar), spaCy's named entities,
+proper names it left unlabelled, quoted titles, noun phrases, and lists of these joined by commas and "and"."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from rag.answering.evidence import Sentence, token_terms
+from rag.answering.quantities import find_quantities
+
+NUMERIC_ENTS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"})
+_QUOTED = re.compile(r"[“\"‘']([^“”\"\n]{2,80}?)[”\"’'](?!\w)")
+_LEADING_DET = re.compile(r"^(?:the|a|an|this|that|these|those|its|their|his|her|our|my|your)\s", re.I)
+
+
+@dataclass(eq=False)
+class Candidate:
+    """A span of a sentence that may answer the question."""
+
+    sentence: Sentence
+    text: str
+    label: str
+    start: int  # offsets in the document's cleaned text
+    end: int
+    first: int  # token indices [first, last) in the passage's Doc
+    last: int
+    features: dict[str, float] = field(default_factory=dict)
+    score: float = 0.0
+    is_list: bool = False  # several answers joined by commas and "and"
+
+
+def find_candidates(sentence: Sentence, wanted: frozenset[str], plural: bool = False) -> list[Candidate]:
+    """Candidates of the wanted labels in one sentence, most specific first where spans overlap."""
+    text = sentence.span.text
+    offset = sentence.span.start_char  # where the sentence starts in the passage text
+    spans: list[tuple[int, int, str]] = []  # sentence-relative [a, b) and label
+    taken = bytearray(len(text))
+
+    def take(a: int, b: int, label: str) -> None:
+        if b > a and not any(taken[a:b]):
+            spans.append((a, b, label))
+            taken[a:b] = b"\x01" * (b - a)
+
+    ents = list(sentence.span.ents)
+    # figures from the grammar first (they carry units), except bare numbers inside a spaCy date or time
+    for q in find_quantities(text):
+        inside_date = q.label == "CARDINAL" and any(
+            e.label_ in ("DATE", "TIME") and e.start_char - offset <= q.start and q.end <= e.end_char - offset
+            for e in ents)
+        if not inside_date:
+            take(q.start, q.end, q.label)
+    for e in ents:
+        a, b = e.start_char - offset, e.end_char - offset
+        a, b = _trim_determiner(text, a, b) if e.label_ not in NUMERIC_ENTS else (a, b)
+        if e.label_ == "CARDINAL" and not any(taken[a:b]) and re.fullmatch(r"(?:1[5-9]|20)\d\d", text[a:b]):
+            take(a, b, "DATE")  # a year spaCy called a number
+        else:
+            take(a, b, e.label_)
+    if "PROPN" in wanted:
+        for a, b in _proper_runs(sentence):
+            take(a - offset, b - offset, "PROPN")
+    if "TITLE" in wanted:
+        for a, b in _title_runs(sentence):
+            a, b = a - offset, b - offset
+            if any(taken[a:b]):
+                continue
+            spans.append((a, b, "TITLE"))
+            for part in re.finditer(r"[^,]+?(?=\s+and\s+|,\s+|$)", text[a:b]):  # "Shaun of the Dead and Shrek"
+                pa, pb = a + part.start(), a + part.end()
+                pa += len(text[pa:pb]) - len(text[pa:pb].lstrip())
+                if (pa, pb) != (a, b) and text[pa:pb].strip() and text[pa:pa + 4] != "and ":
+                    spans.append((pa, pb, "TITLE"))
+    _ages_in_apposition(sentence, text, spans)
+    if "QUOTE" in wanted:
+        for m in _QUOTED.finditer(text):
+            if len(m.group(1).split()) <= 10:
+                spans.append((m.start(1), m.end(1), "QUOTE"))
+    if "NP" in wanted:
+        for chunk in sentence.span.noun_chunks:
+            if chunk.root.pos_ == "PRON":
+                continue
+            a, b = _trim_determiner(text, chunk.start_char - offset, chunk.end_char - offset)
+            if b > a and not any(s[0] == a and s[1] == b for s in spans):
+                spans.append((a, b, "NP"))
+    out = [_make(sentence, text, a, b, label) for a, b, label in spans if label in wanted]
+    out = [c for c in out if c is not None]
+    if plural:
+        out += _lists(sentence, text, out)
+    return out
+
+
+_APPOSED_NUMBER = re.compile(r",\s(\d{1,3}),")
+
+
+def _ages_in_apposition(sentence: Sentence, text: str, spans: list[tuple[int, int, str]]) -> None:
+    """"Dr Greenspan, 79, said": a small number set off by commas right after a name is the person's age."""
+    doc, offset = sentence.span.doc, sentence.span.start_char
+    for match in _APPOSED_NUMBER.finditer(text):
+        before = doc.char_span(offset + match.start() - 1, offset + match.start(), alignment_mode="expand")
+        if before is None or not (before[0].ent_type_ == "PERSON" or before[0].pos_ == "PROPN"):
+            continue
+        a, b = match.span(1)
+        for i, (sa, sb, label) in enumerate(spans):
+            if sa == a and sb == b:
+                spans[i] = (a, b, "AGE")
+                break
+        else:
+            spans.append((a, b, "AGE"))
+
+
+def trim_known(candidate: Candidate, known: Callable[[str], bool]) -> Candidate:
+    """Drop the candidate's leading and trailing words that the question already says ("medical sitcom Scrubs" ->
+    "Scrubs" for "which medical sitcom", "Australian Lynton Crosby" -> "Lynton Crosby"); numbers are kept whole."""
+    doc = candidate.sentence.span.doc
+    first, last = candidate.first, candidate.last
+
+    def said(token) -> bool:
+        words = token_terms(token.text)
+        return token.is_punct or token.lower_ in ("'s", "’s", "the", "a", "an") or bool(words) and all(
+            known(w) for w in words)
+
+    while first < last - 1 and said(doc[first]) and not doc[first].like_num:
+        first += 1
+    while last - 1 > first and said(doc[last - 1]) and not doc[last - 1].like_num:
+        last -= 1
+    while first < last - 1 and doc[first].is_punct:
+        first += 1
+    if (first, last) == (candidate.first, candidate.last) or candidate.label in NUMERIC_ENTS:
+        return candidate
+    span = doc[first:last]
+    start = candidate.sentence.passage.start + span.start_char
+    return Candidate(candidate.sentence, span.text, candidate.label, start, start + len(span.text), first, last,
+                     is_list=candidate.is_list)
+
+
+def _make(sentence: Sentence, text: str, a: int, b: int, label: str) -> Candidate | None:
+    piece = text[a:b]
+    stripped = piece.rstrip(" ,.;:")
+    if stripped.endswith(("'s", "’s")):
+        stripped = stripped[:-2]
+    b = a + len(stripped)
+    if b <= a:
+        return None
+    offset = sentence.span.start_char
+    span = sentence.span.doc.char_span(offset + a, offset + b, alignment_mode="expand")
+    if span is None:
+        return None
+    start = sentence.passage.start + offset + a
+    return Candidate(sentence, stripped, label, start, start + len(stripped), span.start, span.end)
+
+
+def _trim_determiner(text: str, a: int, b: int) -> tuple[int, int]:
+    match = _LEADING_DET.match(text[a:b])
+    return (a + match.end(), b) if match and a + match.end() < b else (a, b)
+
+
+def _proper_runs(sentence: Sentence) -> list[tuple[int, int]]:
+    """Runs of proper nouns spaCy did not put in an entity; a lone capitalised word opening the sentence is left out,
+    since it is usually a capitalised common word."""
+    runs, current = [], []
+    for token in [*sentence.span, None]:
+        if token is not None and token.pos_ == "PROPN" and not token.ent_type_ and token.text.isalnum():
+            current.append(token)
+            continue
+        if token is not None and current and token.text in ("-", "&") and not current[-1].whitespace_ \
+                and not token.whitespace_:
+            current.append(token)  # "T-Mobile", "AT&T"
+            continue
+        while current and current[-1].text in ("-", "&"):
+            current.pop()
+        if current and not (len(current) == 1 and current[0].i == sentence.span.start):
+            runs.append((current[0].idx, current[-1].idx + len(current[-1])))
+        current = []
+    return runs
+
+
+TITLE_GLUE = frozenset("of the a an and in on from to for at with not de la le du von van y".split())
+
+
+def _title_runs(sentence: Sentence) -> list[tuple[int, int]]:
+    """Capitalised word runs that may be titles of works or campaigns, which spaCy's small model often misses:
+    "School of Rock", "Make Love, Not Spam", "Touching From A Distance" (small words and commas may sit inside)."""
+    tokens = list(sentence.span)
+    runs = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if not (token.is_title or token.is_upper and len(token) > 1) or not token.text.isalnum():
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(tokens):
+            nxt = tokens[j + 1]
+            if nxt.is_alpha and (nxt.is_title or nxt.is_upper or nxt.lower_ in TITLE_GLUE):
+                j += 1
+            elif nxt.text == "," and j + 2 < len(tokens) and tokens[j + 2].is_title:
+                j += 1
+            elif nxt.text == "-" and not tokens[j].whitespace_ and not nxt.whitespace_ and j + 2 < len(tokens) \
+                    and (tokens[j + 2].is_title or tokens[j + 2].is_upper):
+                j += 1  # "G60 High-Tech Corridor"
+            else:
+                break
+        while j > i and (tokens[j].lower_ in TITLE_GLUE and not tokens[j].is_title or tokens[j].text == ","):
+            j -= 1
+        if not (j == i and i == 0):  # one capitalised word opening the sentence is usually a common word
+            runs.append((tokens[i].idx, tokens[j].idx + len(tokens[j])))
+        i = j + 1
+    return runs
+
+
+_JOIN = re.compile(r"^(?:,\s|\sand\s|,\sand\s|\s&\s|\sor\s|,\sor\s)$")
+
+
+def _lists(sentence: Sentence, text: str, found: list[Candidate]) -> list[Candidate]:
+    """"Denmark, Iceland and Norway": consecutive candidates of one label joined by commas and a final "and"."""
+    base = sentence.passage.start + sentence.span.start_char
+    ordered = sorted(found, key=lambda c: c.start)
+    out = []
+    i = 0
+    while i < len(ordered):
+        j = i
+        while j + 1 < len(ordered) and ordered[j + 1].label == ordered[i].label and _JOIN.match(
+                text[ordered[j].end - base:ordered[j + 1].start - base]):
+            j += 1
+        if j > i:
+            first, last = ordered[i], ordered[j]
+            out.append(Candidate(sentence, text[first.start - base:last.end - base], first.label, first.start,
+                                 last.end, first.first, last.last, is_list=True))
+        i = j + 1
+    return out

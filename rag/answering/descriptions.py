@@ -1,0 +1,98 @@
+"""Short answers for questions that want a description (why, how, what did X say, who is X): the clause of the
+answering sentence that carries it, found in the dependency parse."""
+
+from __future__ import annotations
+
+from rag.answering.evidence import Sentence
+from rag.answering.question import SAY_VERBS, QuestionAnalysis
+
+REASON_MARKERS = frozenset("because since as after amid following due thanks owing so".split())
+MANNER_MARKERS = frozenset("by through using via".split())
+MAX_WORDS = 25
+
+
+def description(sentence: Sentence, question: QuestionAnalysis) -> str | None:
+    """The clause answering a descriptive question, or None when the parse shows none (the quote then answers)."""
+    span = sentence.span
+    kind = question.answer_type
+    if kind == "DESC:reason":
+        return _after_marker(span, REASON_MARKERS)
+    if kind == "DESC:manner":
+        return _after_marker(span, MANNER_MARKERS)
+    if kind == "HUM:desc":
+        return _apposition(span, question)
+    if kind in ("DESC:desc", "DESC:def"):
+        return _reported(span) or (_apposition(span, question) if kind == "DESC:def" else None)
+    return None
+
+
+def _text(tokens) -> str | None:
+    tokens = [t for t in tokens if not (t.is_punct and t.i in (tokens[0].i, tokens[-1].i))] if tokens else []
+    if not tokens or len(tokens) > MAX_WORDS:
+        return None
+    doc = tokens[0].doc
+    return doc[tokens[0].i:tokens[-1].i + 1].text
+
+
+def _after_marker(span, markers: frozenset[str]) -> str | None:
+    """"... because of poor share returns" -> "poor share returns"; "... as demand fell" -> "demand fell"."""
+    for token in span:
+        if token.lower_ not in markers or token.dep_ not in ("mark", "prep", "advmod", "agent", "cc", "amod"):
+            continue
+        if token.lower_ == "as" and token.dep_ == "prep":
+            continue  # "as chairman": a role, not a reason
+        if token.dep_ == "mark":
+            clause = [t for t in token.head.subtree if t.i > token.i and t.i < span.end]
+        else:
+            nxt = [c for c in token.children if c.dep_ in ("pobj", "pcomp", "pcomp")] or \
+                  [c for c in token.doc[token.i + 1:span.end] if c.dep_ in ("pcomp", "pobj")][:1]
+            if token.lower_ in ("due", "thanks", "owing") and token.i + 1 < span.end \
+                    and token.doc[token.i + 1].lower_ == "to":
+                nxt = [c for c in token.doc[token.i + 1].children if c.dep_ in ("pobj", "pcomp")] or nxt
+            clause = sorted({t for n in nxt for t in n.subtree}, key=lambda t: t.i)
+        if clause:
+            return _text(clause)
+    return None
+
+
+def _reported(span) -> str | None:
+    """What was said: a quotation in the sentence, or the clause a saying verb introduces."""
+    text = span.text
+    for open_, close in (("“", "”"), ('"', '"')):
+        a = text.find(open_)
+        b = text.find(close, a + 1) if a >= 0 else -1
+        if a >= 0 and b > a + 1:
+            quote = text[a + 1:b].strip(" ,.")
+            if 2 <= len(quote.split()) <= MAX_WORDS:
+                return quote
+    for token in span:
+        if token.lemma_.lower() in SAY_VERBS and token.pos_ == "VERB":
+            clause = next((c for c in token.children if c.dep_ == "ccomp"), None)
+            if clause is not None:
+                tokens = sorted(clause.subtree, key=lambda t: t.i)
+                if tokens and tokens[0].lower_ == "that":
+                    tokens = tokens[1:]
+                return _text(tokens)
+    return None
+
+
+def _apposition(span, question: QuestionAnalysis) -> str | None:
+    """"Birgit Kuhlhoff, from Sal Oppenheim investment bank," -> the words describing the named person."""
+    names = [n.lower() for n in question.names]
+    for token in span:
+        if token.ent_type_ != "PERSON" and token.pos_ != "PROPN":
+            continue
+        if not any(token.lower_ in n.split() for n in names):
+            continue
+        for child in token.children:
+            if child.dep_ == "appos":
+                return _text(sorted(child.subtree, key=lambda t: t.i))
+        for child in token.children:
+            if child.dep_ == "prep" and child.lower_ in ("from", "of", "at"):
+                return _text(sorted(child.subtree, key=lambda t: t.i))
+        titles = [c for c in token.children if c.dep_ in ("compound", "amod") and c.ent_type_ != "PERSON"
+                  and c.pos_ == "NOUN"]
+        if titles:
+            first = min(t.left_edge.i for t in titles)
+            return _text([t for t in token.doc[first:token.i] if t.ent_type_ != "PERSON"])
+    return None

@@ -1,0 +1,160 @@
+"""The evidence an answer is drawn from: the sentences of the retrieved passages, with their parse, their vectors and
+where each of the question's words (or a paraphrase of it) occurs in them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Protocol
+
+import numpy as np
+
+from rag.answering.question import QuestionAnalysis
+from rag.models import Passage
+from rag.nlp import content_words
+from rag.settings import AnswerSettings
+from rag.text import terms
+
+
+class EvidenceStore(Protocol):
+    """What answering needs from the index, beside the retrieved passages themselves."""
+
+    def sentences(self, passage: Passage) -> list[tuple[int, int, np.ndarray]]:
+        """(start, end, vector) of each sentence inside the passage, offsets in the document's cleaned text."""
+
+    def parse(self, passage: Passage):
+        """The passage's spaCy Doc (stored at index time)."""
+
+    def lead(self, doc_id: str) -> str:
+        """The document's title and opening, where news names its subject."""
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of a stemmed term."""
+
+    def word_vectors(self, words: list[str]) -> np.ndarray:
+        """Unit vectors for lower-cased lemmas (zero rows for words it cannot embed)."""
+
+
+@dataclass(eq=False)
+class Sentence:
+    """One sentence of a retrieved passage and how it matches the question."""
+
+    passage: Passage
+    rank: int  # the passage's retrieval rank
+    position: int  # index of the sentence inside its passage
+    start: int  # offsets in the document's cleaned text
+    end: int
+    vector: np.ndarray
+    span: object  # the spaCy Span of its tokens (in the passage's Doc)
+    similarity: float = 0.0
+    matches: dict[str, tuple[float, list[int]]] = field(default_factory=dict)  # term -> (strength, token indices)
+    coverage: float = 0.0
+    previous: Sentence | None = None
+    next: Sentence | None = None
+
+    @property
+    def text(self) -> str:
+        return self.passage.text[self.start - self.passage.start:self.end - self.passage.start]
+
+    @property
+    def leans_back(self) -> bool:
+        """Starts with a pronoun, so the sentence before says what it is about."""
+        first = self.span[0] if len(self.span) else None
+        return self.previous is not None and first is not None and first.pos_ == "PRON" and first.lower_ not in (
+            "i", "we", "you")
+
+    def window(self) -> list[Sentence]:
+        return [s for s in (self.previous, self, self.next) if s is not None]
+
+
+@lru_cache(maxsize=100_000)
+def token_terms(text: str) -> tuple[str, ...]:
+    return tuple(terms(text))
+
+
+def gather(passages: list[Passage], store: EvidenceStore) -> list[Sentence]:
+    """Every distinct sentence of the passages, best passage first, linked to its neighbours in the passage."""
+    seen: set[tuple[str, int]] = set()
+    out: list[Sentence] = []
+    for rank, passage in enumerate(passages):
+        doc = store.parse(passage)
+        previous = None
+        for position, (start, end, vector) in enumerate(store.sentences(passage)):
+            span = doc.char_span(start - passage.start, end - passage.start, alignment_mode="expand")
+            if span is None:
+                continue
+            sentence = Sentence(passage, rank, position, start, end, vector, span, previous=previous)
+            if previous is not None:
+                previous.next = sentence
+            previous = sentence
+            if (passage.doc_id, start) not in seen:
+                seen.add((passage.doc_id, start))
+                out.append(sentence)
+    return out
+
+
+def match_terms(question: QuestionAnalysis, sentences: list[Sentence], query_vector: np.ndarray,
+                store: EvidenceStore, settings: AnswerSettings) -> None:
+    """Fill each sentence's similarity, term matches and idf-weighted coverage of the question's focus terms.
+
+    A token matches a focus term exactly when they share a BM25 term (stem), and softly when their lemmas' vectors
+    are closer than `soft_match_threshold`, counting as `soft_match_weight` x similarity.
+    """
+    focus = question.focus
+    lemmas = sorted(set().union(*(content_words(s.span) for s in sentences)))  # the words the lexicon holds
+    qlemmas = list(dict.fromkeys(f.lemma for f in focus if f.soft))
+    soft: dict[tuple[str, str], float] = {}
+    if lemmas and qlemmas and settings.soft_match_weight > 0:
+        sims = store.word_vectors(qlemmas) @ store.word_vectors(lemmas).T
+        rows, cols = np.nonzero(sims >= settings.soft_match_threshold)
+        soft = {(qlemmas[r], lemmas[c]): float(sims[r, c]) for r, c in zip(rows.tolist(), cols.tolist())}
+    weights = coverage_weights(question, store)
+    total = sum(weights.values())
+    for sentence in sentences:
+        sentence.similarity = float(sentence.vector @ query_vector)
+        matches: dict[str, tuple[float, list[int]]] = {}
+        for token in sentence.span:
+            own = token_terms(token.text)
+            lemma = token.lemma_.lower()
+            for f in focus:
+                strength = 1.0 if f.term in own else settings.soft_match_weight * soft.get((f.lemma, lemma), 0.0)
+                if strength <= 0:
+                    continue
+                best, where = matches.get(f.term, (0.0, []))
+                if strength > best + 1e-9:
+                    matches[f.term] = (strength, [token.i])
+                elif abs(strength - best) <= 1e-9:
+                    where.append(token.i)
+        sentence.matches = matches
+        sentence.coverage = sum(weights.get(t, 0.0) * m[0] for t, m in matches.items()) / total if total else 0.0
+
+
+def coverage_weights(question: QuestionAnalysis, store: EvidenceStore) -> dict[str, float]:
+    """Idf weight of each focus term that is not part of a name: what the question asks *about*. Names are checked
+    on their own, since an article repeats its subject's name in sentence after sentence."""
+    named = {t for name in question.names for t in terms(name)}
+    weights = {f.term: f.weight * store.idf(f.term) for f in question.focus if f.term not in named}
+    return weights or {f.term: f.weight * store.idf(f.term) for f in question.focus}
+
+
+def coverage_of(sentences: list[Sentence], question: QuestionAnalysis, store: EvidenceStore) -> float:
+    """Idf-weighted coverage of the focus terms by several sentences together (a sentence and its neighbours)."""
+    weights = coverage_weights(question, store)
+    total = sum(weights.values())
+    if not total:
+        return 0.0
+    best = {t: max((s.matches.get(t, (0.0, []))[0] for s in sentences), default=0.0) for t in weights}
+    return sum(weights[t] * best[t] for t in weights) / total
+
+
+def mentions(text: str, name: str) -> float:
+    """1 when `text` names `name` (case-insensitive, whole words), 0.8 when only its last word (a surname or the
+    head of an organisation's name) appears, else 0."""
+    low = text.lower()
+    if re.search(rf"(?<!\w){re.escape(name.lower())}(?!\w)", low):
+        return 1.0
+    parts = name.split()
+    if len(parts) > 1 and re.search(rf"(?<!\w){re.escape(parts[-1].lower())}(?!\w)", low):
+        return 0.8
+    return 0.0

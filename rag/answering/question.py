@@ -1,0 +1,293 @@
+"""What a question asks for, from its dependency parse: the expected answer type (Li & Roth fine class), the head
+noun, the focus terms to find in the evidence, and the constraints: the names the evidence must hold, and the details
+(nationalities, years, figures) it should."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pydantic import BaseModel, ConfigDict
+
+from rag.answering.answer_types import DESCRIPTIVE, HEAD_NOUNS, NAMED, coarse
+from rag.answering.quantities import find_quantities
+from rag.nlp import CONTENT_POS
+from rag.text import STOPWORDS, terms
+
+WH_TAGS = frozenset({"WDT", "WP", "WP$", "WRB"})
+WH_WORDS = frozenset("what which who whom whose when where why how".split())
+HOW = {"many": "NUM:count", "much": "NUM:money", "long": "NUM:period", "old": "NUM:age", "far": "NUM:dist",
+       "big": "NUM:size", "large": "NUM:size", "fast": "NUM:speed", "quickly": "NUM:speed", "high": "NUM:dist",
+       "tall": "NUM:dist", "deep": "NUM:dist", "wide": "NUM:dist", "heavy": "NUM:weight", "hot": "NUM:temp",
+       "cold": "NUM:temp", "warm": "NUM:temp", "often": "NUM:other", "frequently": "NUM:other", "soon": "NUM:date",
+       "late": "NUM:date", "early": "NUM:date"}
+# nouns that say "the X of Y" asks about Y ("the name of the film", "what kind of car")
+OF_NOUNS = frozenset("name title kind type sort form brand make version part".split())
+# "what/which" + these verbs ask for a statement, not a thing
+SAY_VERBS = frozenset("say tell claim argue warn add describe call explain suggest think believe mean happen do "
+                      "announce reveal admit insist urge want hope plan propose".split())
+NAME_LABELS = frozenset(NAMED) - {"PROPN"}
+# verbs that report or intend another verb's content
+CONTROL_VERBS = SAY_VERBS | frozenset("agree expect aim seek try decide intend offer refuse manage plan hope want "
+                                      "need promise threaten vow pledge continue begin start".split())
+RANK_VERBS = frozenset("rank finish come place stand sit put".split())
+# verbs whose complement is a figure ("total", "add up to", "rise to")
+QUANTITY_VERBS = frozenset("total add amount reach rise fall climb drop grow increase decrease cost earn close "
+                           "value fetch".split())
+
+HeadClassifier = Callable[[str], str | None]
+
+
+class FocusTerm(BaseModel):
+    """A question word the evidence should contain: its BM25 term (stem), its lemma, and how much it counts."""
+
+    model_config = ConfigDict(frozen=True)
+
+    term: str
+    lemma: str
+    weight: float = 1.0
+    soft: bool = True  # may match a paraphrase (content words do; names and numbers must match exactly)
+
+
+class QuestionAnalysis(BaseModel):
+    """The parts of a question the answerer scores evidence against."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    wh: str | None = None
+    answer_type: str = "ENTY:other"  # a Li & Roth fine class, e.g. NUM:money, HUM:ind, LOC:city
+    head: str | None = None  # lemma of the noun the question asks about ("club", "year")
+    unit: str | None = None  # for counts, the thing counted ("jobs")
+    plural: bool = False
+    verb: str | None = None  # lemma of the verb the wh-phrase depends on: "how much did X agree to *pay*"
+    role: str | None = None  # "subj" or "obj": the answer's grammatical role, from the wh-word's
+    focus: tuple[FocusTerm, ...] = ()
+    names: tuple[str, ...] = ()  # proper names the evidence must mention
+    details: tuple[str, ...] = ()  # nationalities, years and figures the evidence should state (news often omits
+    # the current year, and "Israeli" is written "Israel's", so these count towards the score but do not exclude)
+    given: tuple[str, ...] = ()  # figures the conversation already gave: an answer must be new
+
+    @property
+    def coarse(self) -> str:
+        return coarse(self.answer_type)
+
+    @property
+    def descriptive(self) -> bool:
+        """Wants a clause or sentence (why, how, what did X say), not an entity."""
+        return self.answer_type in DESCRIPTIVE
+
+
+def analyse_question(doc, classify: HeadClassifier | None = None) -> QuestionAnalysis:
+    """Analyse a parsed question (a spaCy Doc). `classify` maps an unknown head noun to a fine class (by embedding)."""
+    wh = next((t for t in doc if t.tag_ in WH_TAGS or t.lower_ in WH_WORDS), None)
+    answer_type, head = _answer_type(doc, wh, classify or (lambda _: None))
+    unit = head.lemma_.lower() if head is not None and answer_type == "NUM:count" else None
+    verb = _asked_verb(doc, wh, head)
+    names, groups = _names(doc, wh)
+    figures = [q.text for q in find_quantities(doc.text) if q.label != "ORDINAL" or q.text[0].isdigit()]
+    figures += [t.text for t in doc if t.like_num and len(t.text) == 4 and t.text.isdigit()]
+    focus = []
+    for token in doc:
+        if token == wh or token.pos_ in ("AUX", "DET", "ADP", "PUNCT", "PRON", "CCONJ", "SCONJ", "PART", "SPACE"):
+            continue
+        if token.lower_ in WH_WORDS or token.lower_ in STOPWORDS or token.lemma_ in ("do", "be", "have") or (
+                wh is not None and wh.lower_ == "how"
+                and token.i == wh.i + 1 and token.lower_ in HOW):
+            continue
+        for term in terms(token.text):
+            weight = 0.5 if head is not None and token.i == head.i else 1.0
+            focus.append(FocusTerm(term=term, lemma=token.lemma_.lower(), weight=weight,
+                                   soft=token.pos_ in CONTENT_POS and token.is_alpha))
+    unique = list({f.term: f for f in focus}.values())
+    return QuestionAnalysis(
+        text=doc.text, wh=wh.lower_ if wh is not None else None, answer_type=answer_type, role=_role(wh, head),
+        head=head.lemma_.lower() if head is not None else None, unit=unit,
+        plural=head is not None and head.tag_ in ("NNS", "NNPS"), verb=verb, focus=tuple(unique),
+        names=names, details=tuple(dict.fromkeys([*groups, *figures])))
+
+
+def _answer_type(doc, wh, classify: HeadClassifier):
+    """(fine class, head-noun token or None) from the wh-word and the noun it modifies or asks about."""
+    if wh is None:
+        head = _copula_noun(doc, None) or _imperative_object(doc)
+        return (_head_class(head, classify) or "DESC:desc", head) if head is not None else ("DESC:desc", None)
+    word = wh.lower_
+    if word == "how":
+        nxt = doc[wh.i + 1] if wh.i + 1 < len(doc) else None
+        if nxt is not None and nxt.lower_ in HOW:
+            fine = HOW[nxt.lower_]
+            noun = _modified_noun(nxt)
+            if noun is not None and fine in ("NUM:count", "NUM:money"):
+                if fine == "NUM:count":
+                    return fine, noun
+                noun_class = _head_class(noun, classify)
+                return (noun_class if noun_class and noun_class.startswith("NUM:") else "NUM:other"), noun
+            if fine == "NUM:money" and (not _about_money(doc) or wh.i > 0 and doc[wh.i - 1].lower_ == "by"):
+                return "NUM:other", None
+            subject = _copula_noun(doc, wh)  # "how big is the fund" asks for money, "how long is the line" a length
+            if subject is not None and fine in ("NUM:size", "NUM:dist", "NUM:period"):
+                subject_class = _head_class(subject, classify)
+                if subject_class and subject_class.startswith("NUM:") and subject_class != "NUM:count":
+                    return subject_class, subject
+                if fine == "NUM:period" and HEAD_NOUNS.get(subject.lemma_.lower()) is None:
+                    return "NUM:dist", subject  # "how long is the bridge"; "how long is the contract" stays a period
+            return fine, None
+        return "DESC:manner", None
+    if word == "why":
+        return "DESC:reason", None
+    if word == "when":
+        return "NUM:date", None
+    if word == "where":
+        if any(t.lemma_.lower() in RANK_VERBS for t in doc):
+            return "NUM:ord", None  # "where does X rank / finish / come"
+        return "LOC:other", None
+    if word in ("who", "whom", "whose"):
+        rest = [t for t in doc if t.i != wh.i and not t.is_punct and t.pos_ != "AUX"]
+        if word == "who" and rest and all(t.ent_type_ in ("PERSON", "ORG") or t.pos_ == "PROPN" for t in rest):
+            return "HUM:desc", None  # "Who is Birgit Kuhlhoff?" wants a description
+        role = _copula_noun(doc, wh)  # "who was the duke ..." asks for the person holding that role
+        fine = _head_class(role, classify) if role is not None else None
+        return (fine if fine and fine.startswith("HUM:") else "HUM:ind"), role
+    # what / which
+    head = _modified_noun(wh)
+    if head is None:
+        if wh.head.lemma_ in ("of",) or (wh.i + 1 < len(doc) and doc[wh.i + 1].lower_ == "of"):
+            of = doc[wh.i + 1]
+            head = next((c for c in of.children if c.dep_ == "pobj"), None)
+        else:
+            head = _copula_noun(doc, wh)
+    if head is not None:
+        head = _through_of(head)
+        fine = _head_class(head, classify)
+        if fine:
+            return fine, head
+        return "ENTY:other", head
+    verb = wh.head if wh.head.lemma_ not in ("to", "at", "by") else wh.head.head
+    if verb.lemma_ == "stand" and any(c.lower_ == "for" for c in verb.children):
+        return "ABBR:exp", None
+    if verb.lemma_.lower() in QUANTITY_VERBS:
+        return "NUM:other", None  # "what did fraud add up to", "what did the shares close at": a figure
+    if verb.pos_ == "VERB" and verb.lemma_ in SAY_VERBS:
+        return "DESC:desc", None  # "what did X say / do": a statement; "what did X blame": a thing (below)
+    return "ENTY:other", None
+
+
+SUBJECT_DEPS = frozenset({"nsubj", "csubj"})
+OBJECT_DEPS = frozenset({"dobj", "pobj", "dative", "oprd", "nsubjpass"})
+
+
+def role_of(token) -> str | None:
+    """The logical role of a token, 'subj' or 'obj' (climbing out of compounds, appositions and conjunctions; the
+    agent of a passive is its subject, "replaced *by his deputy*", and the passive subject its object), else None."""
+    while token.dep_ in ("compound", "appos", "conj", "amod", "nmod") and token.head.i != token.i:
+        token = token.head
+    if token.dep_ == "pobj" and token.head.dep_ == "agent":
+        return "subj"
+    if token.dep_ in SUBJECT_DEPS:
+        return "subj"
+    return "obj" if token.dep_ in OBJECT_DEPS else None
+
+
+def _asked_verb(doc, wh, head) -> str | None:
+    """The verb the wh-phrase hangs from in the parse (the nearest verb above it), else the main verb."""
+    node = head if head is not None and wh is not None and wh.dep_ == "det" else wh
+    while node is not None and node.pos_ != "VERB" and node.head.i != node.i:
+        node = node.head
+    if node is None or node.pos_ != "VERB":
+        node = next((t for t in doc if t.dep_ == "ROOT"), None)
+    while node is not None and node.lemma_.lower() in CONTROL_VERBS:
+        # "say it could *save*", "agree to *pay*": the verb that carries the content
+        inner = next((c for c in node.children if c.dep_ in ("xcomp", "ccomp") and c.pos_ == "VERB"), None)
+        if inner is None:
+            break
+        node = inner
+    return node.lemma_.lower() if node is not None and node.pos_ in ("VERB", "AUX") else None
+
+
+def _role(wh, head) -> str | None:
+    """Who *won* (subject) or whom did they *beat* (object): the role the answer plays in the evidence."""
+    if wh is None or wh.lower_ in ("when", "where", "why", "how"):
+        return None
+    return role_of(head if head is not None and wh.dep_ == "det" else wh)
+
+
+def _modified_noun(token):
+    """The noun a wh- or how-word modifies ("which *club*", "how many *jobs*")."""
+    if token.dep_ in ("det", "amod", "advmod", "nummod", "dep") and token.head.pos_ in ("NOUN", "PROPN") \
+            and token.head.i > token.i:
+        return token.head
+    nxt = token.doc[token.i + 1] if token.i + 1 < len(token.doc) else None
+    while nxt is not None and nxt.pos_ in ("ADJ", "NOUN", "PROPN") and nxt.i + 1 < len(token.doc) \
+            and token.doc[nxt.i + 1].pos_ in ("NOUN", "PROPN"):
+        nxt = token.doc[nxt.i + 1]  # "which football club": the last noun of the compound is the head
+    if nxt is not None and nxt.pos_ == "NOUN" and token.lower_ in ("which", "what", "much", "many"):
+        return nxt
+    return None
+
+
+def _copula_noun(doc, wh):
+    """In "what is/was the N ...", N: the subject or attribute of the copula that is not the wh-word."""
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is None or root.lemma_ != "be":
+        return None
+    for child in root.children:
+        if child.dep_ in ("nsubj", "attr", "nsubjpass") and child != wh and child.pos_ in ("NOUN", "PROPN") \
+                and child.ent_type_ not in NAME_LABELS:
+            return child
+    return None
+
+
+def _imperative_object(doc):
+    """"Name the MP who ..." / "Give the year ...": the object of the imperative verb."""
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is None or root.i != 0 or root.lemma_ not in ("name", "give", "list", "identify", "tell", "state"):
+        return None
+    return next((c for c in root.children if c.dep_ == "dobj" and c.pos_ == "NOUN"), None)
+
+
+def _through_of(head):
+    """"the name of the film" -> film; "what kind of car" -> car (but "number of jobs" stays a count)."""
+    if head.lemma_.lower() in OF_NOUNS:
+        of = next((c for c in head.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+        obj = next((c for c in of.children if c.dep_ == "pobj"), None) if of is not None else None
+        if obj is not None:
+            return obj if head.lemma_.lower() != "name" or obj.pos_ == "NOUN" else head
+    return head
+
+
+def _head_class(head, classify: HeadClassifier) -> str | None:
+    lemma = head.lemma_.lower()
+    return HEAD_NOUNS.get(lemma) or HEAD_NOUNS.get(head.lower_) or classify(lemma)
+
+
+def _about_money(doc) -> bool:
+    """"How much did X pay/cost/raise ..." asks for money; "how much did prices rise" for an amount."""
+    money = {"pay", "cost", "spend", "raise", "earn", "sell", "buy", "worth", "charge", "invest", "owe", "lose",
+             "make", "fetch", "value", "fine", "borrow", "lend", "receive", "save", "donate", "offer", "bid"}
+    return any(t.lemma_.lower() in money or HEAD_NOUNS.get(t.lemma_.lower()) == "NUM:money" for t in doc)
+
+
+def _names(doc, wh) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Proper names in the question (its named entities and runs of proper nouns, not the wh-word), and its
+    nationality or group adjectives (NORP: "Israeli", "Labour")."""
+    out: list[str] = []
+    groups: list[str] = []
+    covered: set[int] = set()
+    for ent in doc.ents:
+        covered.update(range(ent.start, ent.end))
+        if ent.label_ in NAME_LABELS:
+            text = ent.text.removeprefix("the ").removeprefix("The ")
+            text = text[:-2] if text.endswith(("'s", "’s")) else text
+            if text and (wh is None or wh.i not in range(ent.start, ent.end)):
+                (groups if ent.label_ == "NORP" else out).append(text)
+    run: list[str] = []
+    for token in [*doc, None]:
+        if token is not None and token.pos_ == "PROPN" and token.i not in covered and token.i > 0:
+            run.append(token.text)
+            continue
+        if run:
+            out.append(" ".join(run))
+            run = []
+    # role words ("MP", "Chancellor") are what the question asks for, not names the evidence must hold
+    keep = [n for n in out if n.lower() not in WH_WORDS and n.lower() not in HEAD_NOUNS]
+    return tuple(dict.fromkeys(keep)), tuple(dict.fromkeys(groups))

@@ -1,0 +1,195 @@
+"""Score answer candidates: a weighted sum of features that say how well a span answers the question.
+
+Features (each in [0, 1]):
+- type: how well the candidate's label fits the expected answer type (`answer_types.compatibility`);
+- similarity: cosine of the candidate's sentence and the question;
+- coverage / window: idf-weighted share of the question's focus terms (or paraphrases) in the sentence / in it and
+  its neighbours;
+- names: share of the question's names and details (years, figures, nationalities) in the sentence and its
+  neighbours (LEAD_CREDIT when only in the passage or the article's opening);
+- proximity: how close, in tokens, the candidate sits to the focus terms its sentence matches;
+- dependency: the same along the dependency parse (path length between the candidate and each matched word);
+- head: the question's head noun or counted unit sits beside the candidate ("Labour *MP* John Smith", "400 *jobs*");
+- in_question: share of the candidate's own words that the question already says (an answer is new information);
+- rank: 1 / (1 + the passage's retrieval rank);
+- number: the candidate is a list exactly when the question asks for several things ("which countries");
+- verb: closeness along the parse to the question's main verb (or its paraphrase) in the sentence;
+- role: the candidate is the subject (object) of its clause when the wh-word is the question's subject (object);
+- previous: the coverage of the sentence before (news often restates the question, then answers it next);
+- standing: 1 / (1 + the sentence's place among all candidate sentences by similarity + coverage);
+- aside: the candidate sits in parentheses, where news puts conversions and asides ("5.65bn euros ($7.4bn)");
+- conflict: the question names a year or an ordinal, and the sentence and its neighbours name others of the kind
+  but not that one ("in 2022" for 2025, "its 12th year" for the 11th).
+The weights live in `AnswerSettings.weights`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag.answering.answer_types import compatibility
+from rag.answering.candidates import Candidate
+from rag.answering.evidence import EvidenceStore, Sentence, coverage_of, mentions, token_terms
+from rag.answering.question import QuestionAnalysis, role_of
+from rag.settings import ScoringWeights
+from rag.text import stem
+
+LEAD_CREDIT = 0.7
+_YEAR = re.compile(r"(?<!\d)(?:1[0-9]|20)\d\d(?!\d)")
+_ORDINAL = re.compile(r"(?<!\w)\d{1,3}(?:st|nd|rd|th)(?!\w)")
+
+
+def _conflicts(details: tuple[str, ...], text: str, pattern: re.Pattern) -> bool:
+    """The question gives a year (or an ordinal: "its 11th year"), and the text gives others of that kind but not
+    it: the text is about another year (or edition)."""
+    wanted = {d for d in details if pattern.fullmatch(d)}
+    found = set(pattern.findall(text))
+    return bool(wanted) and bool(found) and not wanted & found
+LIGHT_VERBS = frozenset({"be", "do", "have", "get", "make", "take"})
+NUMERIC_LABELS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL", "SCORE", "RATIO",
+                            "AGE", "DURATION"})
+FEATURES = ("type", "similarity", "coverage", "window", "names", "proximity", "dependency", "head", "in_question",
+            "rank", "number", "verb", "role", "previous", "standing", "aside", "conflict")
+
+
+def sentence_features(sentence: Sentence, question: QuestionAnalysis, store: EvidenceStore) -> dict[str, float]:
+    """The features shared by every candidate of a sentence."""
+    window = sentence.window()
+    window_text = " ".join(s.text for s in window)
+    context = f"{sentence.passage.text} {sentence.passage.title or ''} {store.lead(sentence.passage.doc_id)}"
+    constraints = list(question.names) + list(question.details)
+    # a name in the sentence or beside it counts fully; named only earlier in the article (news names its subject
+    # once, in the opening), it counts LEAD_CREDIT
+    names = sum(max(mentions(window_text, c), LEAD_CREDIT * mentions(context, c)) for c in constraints) / len(
+        constraints) if constraints else 1.0
+    conflict = float(any(_conflicts(question.details, window_text, pattern) for pattern in (_YEAR, _ORDINAL)))
+    return {"conflict": conflict, "similarity": max(sentence.similarity, 0.0), "coverage": sentence.coverage,
+            "window": coverage_of(window, question, store), "names": names, "rank": 1.0 / (1 + sentence.rank),
+            "previous": sentence.previous.coverage if sentence.previous is not None else 0.0}
+
+
+def candidate_features(candidate: Candidate, question: QuestionAnalysis, shared: dict[str, float],
+                       weights_by_term: dict[str, float], question_terms: set[str]) -> dict[str, float]:
+    """All features of one candidate (`shared` holds its sentence's)."""
+    sentence = candidate.sentence
+    features = dict(shared)
+    features["type"] = compatibility(question.answer_type, candidate.label)
+    doc = sentence.span.doc
+    own = [t for t in doc[candidate.first:candidate.last] if not t.is_punct]
+    head = stem(question.head) if question.head else None
+    if candidate.label in NUMERIC_LABELS:  # a figure is in the question when its digits are ("2004", "£8m")
+        digits = re.findall(r"\d[\d.,]*", candidate.text)
+        said = f"{question.text} {' '.join(question.given)}"
+        features["in_question"] = float(bool(digits) and all(d in said for d in digits))
+    else:
+        words = question.text.lower().split()
+        own_terms = [term for t in own for term in (token_terms(t.text) or (t.lower_,)) if term != head]
+        features["in_question"] = sum(_said(t, question_terms) or t in words for t in own_terms) / len(own_terms) \
+            if own_terms else 0.0
+    features["number"] = float(question.plural == candidate.is_list)
+    near = far = total = 0.0
+    for term, (strength, where) in sentence.matches.items():
+        outside = [i for i in where if not candidate.first <= i < candidate.last]
+        if not outside:
+            continue
+        weight = weights_by_term.get(term, 1.0) * strength
+        distance = min(candidate.first - i if i < candidate.first else i - candidate.last + 1 for i in outside)
+        path = min(_path_length(doc, candidate, i) for i in outside)
+        near += weight / (1 + distance / 4)
+        far += weight / (1 + path / 2)
+        total += weight
+    features["proximity"] = near / total if total else 0.0
+    features["dependency"] = far / total if total else 0.0
+    features["head"] = _head_feature(candidate, question)
+    verb = stem(question.verb) if question.verb and question.verb not in LIGHT_VERBS else None
+    where = [i for i in sentence.matches.get(verb, (0.0, []))[1] if not candidate.first <= i < candidate.last] \
+        if verb else []
+    features["verb"] = max((1 / (1 + _path_length(doc, candidate, i) / 2) for i in where), default=0.0)
+    root = doc[candidate.first:candidate.last].root
+    features["role"] = float(question.role is not None and role_of(root) == question.role)
+    features["aside"] = float(_in_parentheses(doc, candidate))
+    return features
+
+
+def _in_parentheses(doc, candidate: Candidate) -> bool:
+    """An opening bracket before the candidate with no closing one between them, within its sentence."""
+    for token in reversed(doc[candidate.sentence.span.start:candidate.first]):
+        if token.text in (")", "]"):
+            return False
+        if token.text in ("(", "["):
+            return True
+    return False
+
+
+def _said(term: str, question_terms: set[str]) -> bool:
+    """A candidate's term is in the question, also as a derived form ("Australia" for "Australian")."""
+    if term in question_terms:
+        return True
+    return len(term) >= 5 and any(len(q) >= 5 and (q.startswith(term) or term.startswith(q)) for q in question_terms)
+
+
+def score(features: dict[str, float], weights: ScoringWeights) -> float:
+    """The weighted sum of the features, plus the bias."""
+    return weights.bias + sum(getattr(weights, name) * features.get(name, 0.0) for name in FEATURES)
+
+
+FREE_EDGES = frozenset({"appos", "compound", "flat", "poss", "case"})
+
+
+def _path_length(doc, candidate: Candidate, token_index: int) -> int:
+    """Content words between the candidate's syntactic root and a token along the dependency tree (same sentence).
+
+    Prepositions and determiners are not counted, nor the step from a name to the noun it stands beside ("his
+    deputy, Priya Nandra"): "replaced by his deputy, Priya Nandra" puts Nandra one step from "replaced"."""
+    root = doc[candidate.first:candidate.last].root
+    other = doc[token_index]
+
+    def step(node) -> int:
+        return 0 if node.dep_ in FREE_EDGES or node.head.pos_ in ("ADP", "DET") else 1
+
+    up: dict[int, int] = {}
+    node, depth = root, 0
+    while True:
+        up[node.i] = depth
+        if node.head.i == node.i:
+            break
+        node, depth = node.head, depth + step(node)
+    node, depth = other, 0
+    while node.i not in up:
+        if node.head.i == node.i:
+            return depth + max(up.values()) + 2  # different trees (sentence split differs from the parse)
+        node, depth = node.head, depth + step(node)
+    return depth + up[node.i]
+
+
+CURRENCIES = {"dollar": ("$", "dollar"), "pound": ("£", "pound", "sterling"), "sterling": ("£", "pound", "sterling"),
+              "euro": ("€", "euro"), "yen": ("¥", "yen"), "yuan": ("yuan", "rmb"), "rouble": ("rouble",),
+              "ruble": ("ruble",), "rupee": ("rupee", "rs"), "franc": ("franc",)}
+
+
+def _head_feature(candidate: Candidate, question: QuestionAnalysis) -> float:
+    """1 when the question's head noun (or counted unit) is beside the candidate or governs it, or when the question
+    names a currency the candidate is in ("how much is that in US dollars" -> "US$27,828")."""
+    if candidate.label == "MONEY":
+        asked = [marks for word, marks in CURRENCIES.items() if word in question.text.lower()]
+        if asked:
+            return float(any(mark in candidate.text.lower() for marks in asked for mark in marks))
+    head = question.unit or question.head
+    if not head:
+        return 0.0
+    target = stem(head)
+    doc = candidate.sentence.span.doc
+    lo = max(candidate.sentence.span.start, candidate.first - 3)
+    hi = min(candidate.sentence.span.end, candidate.last + 3)
+    whole = candidate.last - candidate.first == 1
+    titled = question.coarse == "HUM"  # "Duke William" answers "the duke"; "this year" does not answer "which year"
+    for token in doc[lo:hi]:
+        inside = candidate.first <= token.i < candidate.last
+        if inside and (whole or not titled):
+            continue  # the head word itself is no answer ("club" for "which club")
+        if target in token_terms(token.text) or token.lemma_.lower() == head:
+            return 1.0
+    root = doc[candidate.first:candidate.last].root
+    if target in token_terms(root.head.text):
+        return 1.0
+    return 0.0

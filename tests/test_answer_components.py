@@ -1,0 +1,102 @@
+"""The general answer extractor's parts on text from several publishers: the quantity grammar, question analysis by
+the dependency parse, and candidate spans (no index needed; spaCy's English pipeline is loaded once)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answering.question import analyse_question
+from rag.answering.quantities import find_quantities, normalise_figure
+from rag.nlp import get_analyzer
+from rag.settings import NlpSettings
+
+
+@pytest.fixture(scope="module")
+def parse():
+    return get_analyzer(NlpSettings()).parse
+
+
+def labelled(text: str) -> list[tuple[str, str]]:
+    return [(q.text, q.label) for q in find_quantities(text)]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # BBC business style: scale words glued to the figure, conversions in parentheses
+    ("Novartis has announced 5.65bn euros ($7.4bn; £3.9bn) of purchases.",
+     [("5.65bn euros", "MONEY"), ("$7.4bn", "MONEY"), ("£3.9bn", "MONEY")]),
+    ("The club paid £8m for the striker and 3.5m euros for his brother.",
+     [("£8m", "MONEY"), ("3.5m euros", "MONEY")]),
+    ("Analysts valued the tracks at £40m-£50m.", [("£40m-£50m", "MONEY")]),
+    ("Shares rose 1% to 57.85 Swiss francs.", [("1%", "PERCENT"), ("57.85 Swiss francs", "MONEY")]),
+    # Reuters / Xinhua style
+    ("It will reach 180,000 yuan (US$27,828) by 2025.", [("180,000 yuan", "MONEY"), ("US$27,828", "MONEY")]),
+    ("Output grew 10.5 percent, and the ratio fell to 1.7:1.", [("10.5 percent", "PERCENT"), ("1.7:1", "RATIO")]),
+    # sport: scores and kick-off times
+    ("Chelsea won 3-1 on Saturday; the match kicks off at 7.45pm.", [("3-1", "SCORE"), ("7.45pm", "TIME")]),
+    ("Federer won 6-4 6-3 in the final.", [("6-4 6-3", "SCORE")]),
+    ("The news conference is at 1100 GMT.", [("1100 GMT", "TIME")]),
+    # history: decades, centuries, ages and durations
+    ("The firm grew in the 1980s and the 19th century.", [("the 1980s", "DATE"), ("the 19th century", "DATE")]),
+    ("They settled there in the 10th and 11th centuries.", [("the 10th and 11th centuries", "DATE")]),
+    ("The 35-year-old has been manager for three years.", [("35-year-old", "AGE"), ("three years", "DURATION")]),
+    ("12 of the 56 competition venues were built new.", [("12 of the 56 competition venues", "CARDINAL")]),
+])
+def test_quantity_grammar_keeps_units_and_scale_words(text, expected):
+    assert labelled(text) == expected
+
+
+def test_a_year_is_not_a_duration_or_a_bare_number():
+    assert labelled("in the 2004-05 season") == []  # left to spaCy's DATE entities
+    assert ("2004", "CARDINAL") not in labelled("Sales in 2004 rose.")
+
+
+def test_a_change_is_not_a_range():
+    assert labelled("The budget will rise by $19bn to $419.3bn.") == [("$19bn", "MONEY"), ("$419.3bn", "MONEY")]
+
+
+def test_figures_compare_across_spellings():
+    assert normalise_figure("8 million") == normalise_figure("8m")
+    assert normalise_figure("about $200m") == normalise_figure("$200m")
+    assert normalise_figure("5 per cent") == normalise_figure("5%")
+
+
+@pytest.mark.parametrize(("question", "answer_type", "head"), [
+    ("Which club did Jose Mourinho manage before Chelsea?", "HUM:gr", "club"),
+    ("Which MP called for the inquiry into the Iraq war?", "HUM:ind", "mp"),
+    ("Which striker scored the winner?", "HUM:ind", "striker"),  # not listed: classed by its embedding
+    ("Which film won best picture at the Oscars?", "ENTY:cremat", "film"),
+    ("In what year was the company founded?", "NUM:date", "year"),
+    ("When did the strike begin?", "NUM:date", None),
+    ("What time does the match kick off?", "NUM:time", "time"),
+    ("How long did the strike last?", "NUM:period", None),
+    ("How much did Novartis pay for Hexal?", "NUM:money", None),
+    ("How many jobs will Cadbury cut?", "NUM:count", "job"),
+    ("What percentage of the shares did it buy?", "NUM:perc", "percentage"),
+    ("What was the score in the final?", "NUM:score", "score"),
+    ("How old is Wayne Rooney?", "NUM:age", None),
+    ("Where does Hangzhou rank among innovation clusters?", "NUM:ord", None),
+    ("In which country is Normandy located?", "LOC:country", "country"),
+    ("Where will the summit be held?", "LOC:other", None),
+    ("Why did shares in Yukos fall?", "DESC:reason", None),
+    ("What did Tony Blair say about the election?", "DESC:desc", None),
+    ("Who is Birgit Kuhlhoff?", "HUM:desc", None),
+    ("What is the nickname of the Welsh team?", "ENTY:termeq", "nickname"),
+    ("What is Hangzhou's 2025 urban-rural income target?", "NUM:other", "target"),
+])
+def test_expected_answer_type_from_the_parse(parse, question, answer_type, head):
+    analysis = analyse_question(parse(question))
+    assert (analysis.answer_type, analysis.head) == (answer_type, head)
+
+
+def test_names_are_constraints_roles_and_nationalities_are_not(parse):
+    analysis = analyse_question(parse("Which Israeli firm did Novartis' Sandoz unit overtake in 2005?"))
+    assert set(analysis.names) == {"Novartis", "Sandoz"}
+    assert {"Israeli", "2005"} <= set(analysis.details)  # soft: news writes "Israel's" and omits the year
+    mp = analyse_question(parse("Which Labour MP resigned on Tuesday?"))
+    assert "MP" not in mp.names
+
+
+def test_the_asked_verb_is_the_one_the_wh_phrase_hangs_from(parse):
+    assert analyse_question(parse("How much did Verizon agree to pay to take over MCI?")).verb == "pay"
+    assert analyse_question(parse("How much did Novartis say it could save?")).verb == "save"
+    assert analyse_question(parse("Who won best comedy newcomer?")).role == "subj"

@@ -1,0 +1,131 @@
+"""End to end on articles written here in the styles of other publishers (a UK broadcaster, a wire service, a local
+paper, a sports desk, a press release): each answer type, paraphrased questions, sentence-initial capitals and
+adversarial questions the articles do not answer. None of these texts or questions was used to fit the weights."""
+
+from __future__ import annotations
+
+import pytest
+
+import rag
+from rag.evaluation.qa_eval import short_answer_matches
+
+ARTICLES = {
+    "uk_business.txt": """Drinks giant agrees Brewster takeover
+
+Drinks group Caldwell has agreed to buy the family-owned brewer Brewster for £8m, ending months of speculation.
+
+The deal, announced on Tuesday, also includes a 3.5m euros stake in Brewster's Irish bottling plant. Caldwell said it expected to save about £2m a year by merging the two firms' distribution networks.
+
+Crucial to the agreement was the support of the Brewster family, who founded the company in 1847 and still own 60% of its shares. Brewster grew rapidly in the 1980s, when it began exporting to Germany.
+""",
+    "wire_politics.txt": """Minister quits over housing row
+
+LONDON (Newswire) - Housing minister Alan Marsh resigned on 22 March after a row over council house sales, the government said.
+
+Labour MP Janet Holloway, who chairs the housing committee, called for an independent inquiry into the sales. "The public deserves to know who profited," she said.
+
+Marsh, 58, had held the post for three years. He will be replaced by his deputy, Priya Nandra.
+""",
+    "sport_football.txt": """Rovers beat United to reach final
+
+Kingsford Rovers beat Ashby United 3-1 at Meadow Park on Saturday to reach the county cup final.
+
+Striker Tom Ellery scored twice for Rovers, who will face Westbrook Athletic in the final on 14 May. The final kicks off at 7.45pm.
+
+Rovers manager Dean Kirby, who joined the club from Westbrook in 2002, said his side had "earned the right to dream".
+""",
+    "local_culture.txt": """Festival film picks up top award
+
+The Harbour Lights, a film shot entirely in the town of Porthmellin, has won the best picture award at the Cornish Film Festival.
+
+The film was directed by Maria Okafor, who grew up in the town. It tells the story of a lighthouse keeper in the 19th century.
+
+The festival, now in its 12th year, attracted 14,000 visitors, organisers said.
+""",
+    "press_release.txt": """Northvale Energy reports record results
+
+Northvale Energy today reported revenue of $1.2bn for the year to 31 December, up 12% on the previous year.
+
+Chief executive Sandra Lowe said the company would invest $300m in wind farms over the next five years. The company, based in Aberdeen, employs 2,400 people.
+""",
+}
+
+CASES = [
+    # (question, accepted answers, source file stem)
+    ("How much did Caldwell agree to pay for Brewster?", ["£8m"], "uk_business"),
+    ("How big a stake in the Irish bottling plant is included?", ["3.5m euros"], "uk_business"),
+    ("How much does Caldwell expect to save each year?", ["£2m"], "uk_business"),
+    ("When was Brewster founded?", ["1847"], "uk_business"),
+    ("In which decade did Brewster begin exporting to Germany?", ["1980s"], "uk_business"),
+    ("On what date did Alan Marsh resign?", ["22 March"], "wire_politics"),
+    ("Which MP called for an independent inquiry into the council house sales?", ["Janet Holloway"], "wire_politics"),
+    ("How old is Alan Marsh?", ["58"], "wire_politics"),
+    ("Who will replace Alan Marsh as housing minister?", ["Priya Nandra"], "wire_politics"),
+    ("What was the score when Kingsford Rovers played Ashby United?", ["3-1"], "sport_football"),
+    ("What time does the county cup final kick off?", ["7.45pm"], "sport_football"),
+    ("Which club will Kingsford Rovers face in the final?", ["Westbrook Athletic"], "sport_football"),
+    ("Who scored twice for Rovers?", ["Tom Ellery"], "sport_football"),
+    # paraphrased: the article says "film" and "best picture award"
+    ("Which movie won the top prize at the Cornish Film Festival?", ["The Harbour Lights"], "local_culture"),
+    ("Who directed The Harbour Lights?", ["Maria Okafor"], "local_culture"),  # a passive: "directed by"
+    ("How many people visited the Cornish Film Festival?", ["14,000"], "local_culture"),  # "attracted 14,000 visitors"
+    ("How much revenue did Northvale Energy report for the year?", ["$1.2bn"], "press_release"),
+    ("How much will Northvale Energy put into wind farms?", ["$300m"], "press_release"),
+]
+
+# Abstained today. Known misses, in the README: "Who won the county cup final?" (not yet played: the final's two
+# sides are named), "What was the score when Westbrook Athletic played Ashby United?" (both clubs are in the
+# article, in different matches), "... in its 11th year?" (the article gives the 12th; the mismatch is only a
+# feature, not a bar), "Who directed the Cornish Film Festival?" (the festival's film has a director, and the
+# question's names are all there), "Which club will Rovers *meet* in the final?" (the article says "face") and
+# "How much money did Northvale *bring in*?" (the article says "revenue": too far apart for the word vectors).
+UNANSWERABLE = [
+    "How much did Caldwell pay for Brewster's German business?",  # the articles name no price for it
+    "How many people does Caldwell employ?",  # only Northvale's staff are counted
+    "What is the capital of Peru?",
+]
+
+
+@pytest.fixture(scope="module")
+def news_engine(tmp_path_factory: pytest.TempPathFactory) -> rag.Engine:
+    root = tmp_path_factory.mktemp("any-news")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for name, text in ARTICLES.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    return rag.load(index_dir=root / "index", corpus_dir=corpus)
+
+
+@pytest.mark.parametrize(("question", "answers", "source"), CASES)
+def test_short_answer_and_citation_on_any_news(news_engine: rag.Engine, question: str, answers: list[str],
+                                               source: str):
+    answer = news_engine.ask(question)
+    assert answer.answered, answer.text
+    assert answer.short_answer is not None and any(short_answer_matches(answer.short_answer, a) for a in answers), \
+        (answer.short_answer, answer.text)
+    assert answer.citations[0].doc_id == source
+    assert any(a in answer.citations[0].quote for a in answers)
+
+
+def test_sentence_opening_capitals_are_not_names(news_engine: rag.Engine):
+    """"Crucial to the agreement was..." opens a sentence; the founders are the family, not "Crucial"."""
+    answer = news_engine.ask("Whose support was crucial to the Brewster agreement?")
+    assert answer.short_answer is None or "Crucial" not in answer.short_answer
+
+
+@pytest.mark.parametrize("question", UNANSWERABLE)
+def test_adversarial_questions_are_abstained(news_engine: rag.Engine, question: str):
+    answer = news_engine.ask(question)
+    assert not answer.answered, (answer.short_answer, answer.text)
+
+
+def test_follow_up_pronoun_resolves_to_the_person_answered(news_engine: rag.Engine):
+    first = news_engine.ask("Who will replace Alan Marsh as housing minister?")
+    history = [{"role": "user", "content": "Who will replace Alan Marsh as housing minister?"},
+               {"role": "assistant", "content": first.text}]
+    follow = news_engine.ask("How long had he held the post?", history=history)
+    assert "Marsh" in follow.rewritten_query or "Nandra" in follow.rewritten_query
+    answer = news_engine.ask("How old is he?", history=[{"role": "user", "content": "Who resigned on 22 March?"},
+                                                         {"role": "assistant", "content": "Alan Marsh [1]"}])
+    assert answer.rewritten_query == "How old is Alan Marsh?"
+    assert answer.short_answer == "58"
