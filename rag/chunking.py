@@ -24,15 +24,45 @@ def paragraphs(text: str) -> list[Span]:
     return [s for s in spans if s.end > s.start]
 
 
+MAX_SENTENCE_WORDS = 120  # a "sentence" longer than this (a table, a list, a line without full stops) is cut
+MAX_SENTENCE_CHARS = 1500  # ... and so is one whose words are very long (a run with no spaces at all)
+
+
 def sentences(text: str, start: int = 0, end: int | None = None) -> list[Span]:
-    """Sentence spans inside text[start:end] (blingfire's rule-based splitter), offsets into `text`."""
+    """Sentence spans inside text[start:end] (blingfire's rule-based splitter), offsets into `text`; over-long ones
+    are cut at word boundaries into pieces of at most MAX_SENTENCE_WORDS words and MAX_SENTENCE_CHARS characters."""
     end = len(text) if end is None else end
     piece = text[start:end]
     if not piece.strip():
         return []
     _, offsets = blingfire.text_to_sentences_and_offsets(piece)
     spans = [_trim(text, start + a, start + b) for a, b in offsets]
-    return [s for s in spans if s.end > s.start]
+    return [part for s in spans if s.end > s.start for part in _bounded(text, s)]
+
+
+def _bounded(text: str, span: Span) -> list[Span]:
+    """`span` cut into pieces short enough to embed, parse and show (linear in its length)."""
+    if span.end - span.start <= MAX_SENTENCE_CHARS and word_count(text[span.start:span.end]) <= MAX_SENTENCE_WORDS:
+        return [span]
+    pieces, start, words, last_space = [], span.start, 0, None
+    i = span.start
+    while i < span.end:
+        if text[i].isspace():
+            if i > start and not text[i - 1].isspace():
+                words += 1
+            last_space = i
+        too_long = i - start >= MAX_SENTENCE_CHARS or words >= MAX_SENTENCE_WORDS
+        if too_long:
+            cut = last_space if last_space is not None and last_space > start else i  # no space: cut the run
+            pieces.append(_trim(text, start, cut))
+            start, words, last_space = cut, 0, None
+            while start < span.end and text[start].isspace():
+                start += 1
+            i = start
+            continue
+        i += 1
+    pieces.append(_trim(text, start, span.end))
+    return [p for p in pieces if p.end > p.start]
 
 
 def document_sentences(text: str) -> Iterator[tuple[int, Span]]:
@@ -54,7 +84,8 @@ def chunk_document(doc_id: str, text: str, settings: ChunkingSettings) -> list[C
     passage repeats the last `overlap_sentences` sentences so no sentence loses its context.
     """
     whole = _trim(text, 0, len(text))
-    if whole.end > whole.start and word_count(text) <= min(settings.target_words, settings.max_words):
+    if whole.end > whole.start and word_count(text) <= min(settings.target_words, settings.max_words) \
+            and whole.end - whole.start <= settings.max_chars:
         # fits in one passage: sentence splitting could not change the result, so skip it (BEIR-sized corpora)
         return [Chunk(doc_id=doc_id, chunk_id=f"{doc_id}:0", text=text[whole.start:whole.end], start=whole.start,
                       end=whole.end)]
@@ -65,10 +96,14 @@ def chunk_document(doc_id: str, text: str, settings: ChunkingSettings) -> list[C
     groups: list[list[int]] = []
     current: list[int] = []
     words = 0
+
+    def length(group: list[int], extra: int) -> int:
+        return units[extra][1].end - units[group[0]][1].start if group else 0
+
     for i, (para, _, n) in enumerate(units):
         if current:
             new_paragraph = para != units[current[-1]][0]
-            too_big = words + n > settings.max_words
+            too_big = words + n > settings.max_words or length(current, i) > settings.max_chars
             full_at_break = (
                 new_paragraph
                 and words >= settings.target_words // 3  # a heading stays with the paragraph it introduces
@@ -78,8 +113,9 @@ def chunk_document(doc_id: str, text: str, settings: ChunkingSettings) -> list[C
                 groups.append(current)
                 keep = [] if new_paragraph else current[-settings.overlap_sentences :] if settings.overlap_sentences else []
                 keep = [j for j in keep if units[j][0] == para]
-                # never let the overlap alone push the passage over the limit
-                while keep and sum(units[j][2] for j in keep) + n > settings.max_words:
+                # never let the overlap alone push the passage over the limits
+                while keep and (sum(units[j][2] for j in keep) + n > settings.max_words
+                                or length(keep, i) > settings.max_chars):
                     keep.pop(0)
                 current, words = list(keep), sum(units[j][2] for j in keep)
         current.append(i)

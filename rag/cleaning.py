@@ -91,7 +91,6 @@ def restore_lost_spaces(text: str) -> str:
 
 
 _ACCENTED = "çéèêàâîïôûùüöäñ"
-_LOST_LETTER = re.compile(r"([A-Za-z\u00c0-\u024f]+)\?([a-z]+)")
 _CONTRACTION_TAILS = {"s", "t", "re", "ll", "ve", "d", "m"}
 
 
@@ -109,23 +108,49 @@ def _lexicon() -> frozenset[str]:
     return frozenset(w for w in words if w.isalpha())
 
 
-def _restore_word(m: re.Match) -> str:
-    """Pick the replacement for one lost character inside a word."""
-    head, tail = m.group(1), m.group(2)
+_MAX_WORD = 40  # longer letter runs are no dictionary word: a lost letter there is simply dropped
+
+
+def _lost_letter(head: str | None, tail: str) -> str:
+    """What stood where a '?' sits between `head` and `tail`: an apostrophe, an accented letter, or nothing."""
     if tail in _CONTRACTION_TAILS:
-        return f"{head}'{tail}"
+        return "'"
+    if head is None or len(head) + len(tail) > _MAX_WORD:
+        return ""
     for letter in _ACCENTED:
         if _fold(head + letter + tail) in _lexicon():
-            return head + letter + tail
-    return head + tail
+            return letter
+    return ""
+
+
+def _is_letter(c: str) -> bool:
+    return "A" <= c <= "Z" or "a" <= c <= "z" or "\u00c0" <= c <= "\u024f"
 
 
 def restore_lost_letters(text: str) -> str:
-    """'Fran?ais' -> 'Français': a '?' inside a lowercase word stood for a lost non-ASCII letter."""
+    """'Fran?ais' -> 'Français': a '?' inside a lowercase word stood for a lost non-ASCII letter.
+
+    One left-to-right pass per token (linear: a 24 KB run of 'ab?ab?...' once took 86 s)."""
     def fix(tok: str) -> str:
-        while (fixed := _LOST_LETTER.sub(_restore_word, tok, count=1)) != tok:
-            tok = fixed
-        return tok
+        out: list[str] = []
+        run, i, n = 0, 0, len(tok)  # run: letters at the end of `out`
+        while i < n:
+            c = tok[i]
+            if c == "?" and run and i + 1 < n and "a" <= tok[i + 1] <= "z":
+                j = i + 1
+                while j < n and "a" <= tok[j] <= "z":
+                    j += 1
+                tail = tok[i + 1:j]
+                glue = _lost_letter("".join(out[-run:]) if run <= _MAX_WORD else None, tail)
+                out.append(glue)
+                out.append(tail)
+                run = len(tail) if glue == "'" else run + len(glue) + len(tail)
+                i = j
+                continue
+            out.append(c)
+            run = run + 1 if _is_letter(c) else 0
+            i += 1
+        return "".join(out)
     return _map_tokens(text, fix)
 
 

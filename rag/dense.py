@@ -43,8 +43,13 @@ class DenseIndex:
 
     @classmethod
     def load(cls, path: Path, kind: str, settings: RetrievalSettings) -> DenseIndex:
-        """Read a saved index; faiss raises RuntimeError on a damaged file, which callers turn into a clear error."""
+        """Read a saved index; faiss raises RuntimeError on a damaged file, and a file that is not the kind the
+        manifest says raises ValueError, both of which callers turn into a clear error."""
         index = faiss.read_index(str(path))
+        inner = faiss.downcast_index(index.index) if isinstance(index, faiss.IndexIDMap2) else None
+        expected = {"flat": faiss.IndexFlatIP, "hnsw": faiss.IndexHNSWFlat}.get(kind)
+        if expected is None or not isinstance(inner, expected):
+            raise ValueError(f"the manifest says a {kind!r} dense index, the file holds {type(inner).__name__}")
         dense = cls(index, kind)
         dense.configure(settings)
         return dense

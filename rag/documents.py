@@ -1,4 +1,4 @@
-"""Turn corpus files into cleaned `Document`s: scan a folder, load each file, clean it, attach metadata."""
+"""Turn corpus files into cleaned `Document`s: read each file (capped), clean it, attach metadata."""
 
 from __future__ import annotations
 
@@ -7,49 +7,66 @@ import logging
 from pathlib import Path
 
 from rag.cleaning import clean_text
+from rag.corpus import scan
 from rag.errors import DocumentError
-from rag.loading import load_file
-from rag.metadata import merge_meta
-from rag.models import Document, DocumentMeta, SkippedFile
+from rag.loading import load_bytes, read_capped
+from rag.metadata import ManifestEntry, merge_meta
+from rag.models import Document, SkippedFile
 from rag.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
 def scan_corpus(corpus_dir: Path, settings: Settings) -> tuple[dict[str, Path], list[SkippedFile]]:
-    """Map doc_id (file stem) -> path for every supported file; everything else is reported as skipped."""
-    if not corpus_dir.is_dir():
-        raise DocumentError(f"corpus folder {corpus_dir} does not exist")
-    found: dict[str, Path] = {}
-    skipped: list[SkippedFile] = []
-    for path in sorted(corpus_dir.iterdir()):
-        if path.name.startswith(".") or path.name in settings.reserved_corpus_files or path.is_dir():
-            continue
-        if path.suffix.lower() not in settings.supported_suffixes:
-            skipped.append(SkippedFile(path=path.name, reason=f"unsupported file type {path.suffix or '(none)'!r}"))
-        elif path.stem in found:
-            skipped.append(SkippedFile(path=path.name, reason=f"document id {path.stem!r} already used by "
-                                                              f"{found[path.stem].name}"))
-        else:
-            found[path.stem] = path
-    for item in skipped:
-        log.warning("skipping %s: %s", item.path, item.reason)
-    return found, skipped
+    """Map doc_id (file stem) -> path for every readable document file; everything else is reported as skipped."""
+    return scan(corpus_dir)
 
 
-def file_hash(path: Path, meta: DocumentMeta | None) -> str:
-    """Identity of a document's inputs: the file's bytes plus its manifest entry."""
-    digest = hashlib.sha256(path.read_bytes())
-    digest.update((meta.model_dump_json() if meta else "").encode())
+def content_hash(data: bytes, entry: ManifestEntry | None) -> str:
+    """Identity of a document's inputs: the file's bytes plus the manifest entry that applies to it."""
+    digest = hashlib.sha256(data)
+    digest.update((entry.model_dump_json() if entry else "").encode())
     return digest.hexdigest()
 
 
-def read_document(path: Path, manifest_meta: DocumentMeta | None, settings: Settings) -> Document:
-    """Load, clean and describe one file; DocumentError when it yields no usable text."""
-    loaded = load_file(path, settings.max_file_bytes)
+def applicable(entry: ManifestEntry | None, data: bytes, name: str) -> ManifestEntry | None:
+    """The manifest entry, unless it pins other content (its sha256 names other bytes): a replaced or planted file
+    never inherits the title, publisher and date written for the original."""
+    pinned = getattr(entry, "sha256", None)
+    if entry is None or pinned is None or pinned == hashlib.sha256(data).hexdigest():
+        return entry
+    log.info("%s: the manifest entry describes other content (sha256 differs); its metadata is not used", name)
+    return None
+
+
+def make_document(doc_id: str, name: str, data: bytes, entry: ManifestEntry | None, settings: Settings) -> Document:
+    """Parse, clean and describe one file's bytes; DocumentError when they yield no usable text."""
+    loaded = load_bytes(data, name)
+    if len(loaded.text) > 2 * settings.max_document_chars:  # not worth cleaning: it cannot shrink enough
+        raise DocumentError(f"{name}: {len(loaded.text):,} characters of text is over the "
+                            f"{settings.max_document_chars:,}-character limit; split it into smaller files")
     text = clean_text(loaded.text)
     if not text.strip():
-        raise DocumentError(f"{path.name}: nothing left after removing page boilerplate")
-    meta = merge_meta(path.stem, manifest_meta, loaded.meta, text)
-    return Document(doc_id=path.stem, source=path.name, text=text, meta=meta,
-                    content_hash=file_hash(path, manifest_meta))
+        raise DocumentError(f"{name}: nothing left after removing page boilerplate")
+    if len(text) > settings.max_document_chars:
+        raise DocumentError(f"{name}: {len(text):,} characters of text is over the "
+                            f"{settings.max_document_chars:,}-character limit; split it into smaller files")
+    entry = applicable(entry, data, name)
+    meta = merge_meta(doc_id, entry, loaded.meta, text)
+    return Document(doc_id=doc_id, source=name, text=text, meta=meta, content_hash=content_hash(data, entry))
+
+
+def read_bytes(path: Path, settings: Settings) -> bytes:
+    """A corpus file's bytes, size-capped and never through a link."""
+    return read_capped(path, settings.max_file_bytes)
+
+
+def file_hash(path: Path, entry: ManifestEntry | None, settings: Settings) -> str:
+    """`content_hash` of a file on disk."""
+    data = read_bytes(path, settings)
+    return content_hash(data, applicable(entry, data, path.name))
+
+
+def read_document(path: Path, entry: ManifestEntry | None, settings: Settings) -> Document:
+    """Load, clean and describe one file."""
+    return make_document(path.stem, path.name, read_bytes(path, settings), entry, settings)

@@ -7,38 +7,22 @@ in with one assignment, so a concurrent reader never sees a half-written index.
 from __future__ import annotations
 
 import logging
-import re
-import shutil
 import threading
+import time
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 
-from rag import indexing, retrieval, store
+from rag import corpus, indexing, inputs, retrieval, store, updates
 from rag.answering.generator import Generator
-from rag.documents import read_document
 from rag.embedding import Embedder, get_embedder
 from rag.nlp import Analyzer, get_analyzer
-from rag.errors import DocumentError
-from rag.metadata import read_manifest
-from rag.models import Answer, BuildReport, Document, DocumentInfo, Passage, SkippedFile
+from rag.errors import RagError
+from rag.models import Answer, BuildReport, Document, DocumentInfo, Passage
 from rag.settings import SearchMode, Settings
 
 log = logging.getLogger(__name__)
-
-REMOVED_FOLDER = ".removed"
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def safe_file_name(name: str) -> str:
-    """A file name that can only land inside the corpus folder: no folders, no leading dots, no odd characters."""
-    base = _UNSAFE.sub("_", Path(str(name).replace("\\", "/")).name).lstrip("._")
-    stem, dot, suffix = base.rpartition(".")
-    if not dot:
-        stem, suffix = base, ""
-    stem = stem[:100] or "document"
-    return f"{stem}.{suffix.lower()}" if suffix else stem
-
+RELOAD_CHECK_SECONDS = 1.0  # how stale an engine may be after another process commits a new index generation
 
 class Engine:
     """Search and question answering over an index folder, with its corpus folder as the source of truth."""
@@ -53,6 +37,8 @@ class Engine:
         self.embedder = embedder
         self._snapshot = snapshot
         self._write_lock = threading.Lock()
+        self._pointer = self._read_pointer()  # which generation the snapshot is, to notice another process's commit
+        self._checked = time.monotonic()
 
     @cached_property
     def question_reader(self):
@@ -63,14 +49,36 @@ class Engine:
 
     @property
     def snapshot(self) -> store.Snapshot:
-        """The current immutable index state."""
+        """The current immutable index state; when another process (`rag index`) has committed a new generation
+        since, it is loaded first (checked at most once every RELOAD_CHECK_SECONDS)."""
+        now = time.monotonic()
+        if now - self._checked >= RELOAD_CHECK_SECONDS:
+            self._checked = now
+            pointer = self._read_pointer()
+            if pointer is not None and pointer != self._pointer and self._write_lock.acquire(blocking=False):
+                try:
+                    self._snapshot, _ = store.load(self.index_dir, self.settings)
+                    self._pointer = pointer
+                    log.info("index at %s changed on disk (%s): reloaded", self.index_dir, pointer[0])
+                except RagError as exc:
+                    log.warning("index at %s changed on disk but cannot be read yet: %s", self.index_dir, exc)
+                finally:
+                    self._write_lock.release()
         return self._snapshot
+
+    def _read_pointer(self) -> tuple[str, str] | None:
+        try:
+            return store.read_pointer(self.index_dir)
+        except RagError:
+            return None
 
     def search(self, query: str, k: int | None = None, mode: SearchMode | None = None,
                mmr: bool | None = None) -> list[Passage]:
         """The k best passages for `query`, best first."""
-        query = retrieval.validate_query(query, self.settings.max_question_chars)
-        return retrieval.search(self._snapshot, self.embedder, query, self.settings.retrieval, k, mode, mmr)
+        query = inputs.validate_query(query, self.settings.max_question_chars)
+        r = self.settings.retrieval
+        k = inputs.validate_k(k, r.k, r.max_k)
+        return retrieval.search(self.snapshot, self.embedder, query, r, k, inputs.validate_mode(mode, r.mode), mmr)
 
     def ask(self, question: str, history: Sequence[object] | None = None, k: int | None = None,
             mode: SearchMode | None = None) -> Answer:
@@ -81,7 +89,7 @@ class Engine:
 
     def documents(self) -> list[DocumentInfo]:
         """The corpus as a table, ordered by document id."""
-        snap = self._snapshot
+        snap = self.snapshot
         counts: dict[str, int] = {}
         for passage in snap.passages:
             counts[passage.doc_id] = counts.get(passage.doc_id, 0) + 1
@@ -89,73 +97,32 @@ class Engine:
                              date=d.meta.date, passages=counts.get(d.doc_id, 0))
                 for d in sorted(snap.documents.values(), key=lambda d: d.doc_id)]
 
-    def add_documents(self, paths: Sequence[str | Path]) -> BuildReport:
-        """Copy files into the corpus folder (sanitised names) and index them; a bad file is reported, not fatal.
+    def add_documents(self, paths: Sequence[str | Path], replace: bool = False) -> BuildReport:
+        """Copy files into the corpus folder (safe names) and index them; a bad file is reported, not fatal.
 
-        A file whose id (stem) already exists replaces that document.
-        """
-        report = BuildReport(index_dir=str(self.index_dir), documents=0, passages=0)
+        A file whose id (stem) already names a document is refused unless `replace` is True; the replaced version
+        is kept under the corpus folder's `.removed/`. Corpus and index change together or not at all."""
         with self._write_lock:
-            manifest = read_manifest(self.corpus_dir)
-            chosen: dict[str, tuple[Document, Path, Path]] = {}
-            for raw in paths:
-                source = Path(raw)
-                name = safe_file_name(source.name)
-                target = self.corpus_dir / name
-                try:
-                    if source.suffix.lower() not in self.settings.supported_suffixes:
-                        raise DocumentError(f"{source.name}: unsupported file type {source.suffix or '(none)'!r}; "
-                                            f"use {', '.join(self.settings.supported_suffixes)}")
-                    doc = read_document(source, manifest.get(target.stem), self.settings)
-                except DocumentError as exc:
-                    report.skipped.append(SkippedFile(path=source.name, reason=str(exc).removeprefix(f"{source.name}: ")))
-                    continue
-                doc = doc.model_copy(update={"doc_id": target.stem, "source": name})
-                if doc.doc_id in chosen:  # two files for one id in one call: the later one wins
-                    earlier = chosen.pop(doc.doc_id)[1]
-                    report.skipped.append(SkippedFile(path=earlier.name, reason=f"replaced by {source.name} "
-                                                                                 f"(same document id {doc.doc_id!r})"))
-                chosen[doc.doc_id] = (doc, source, target)
-            docs = [doc for doc, _, _ in chosen.values()]
-            for doc in docs:
-                (report.updated if doc.doc_id in self._snapshot.documents else report.added).append(doc.doc_id)
-            if docs:
-                self.corpus_dir.mkdir(parents=True, exist_ok=True)
-                for _, source, target in chosen.values():
-                    for other in self.corpus_dir.iterdir():
-                        if other.is_file() and other.stem == target.stem and other.name != target.name:
-                            self._retire(other)
-                    if source.resolve() != target.resolve():
-                        shutil.copyfile(source, target)
-                self._snapshot = indexing.update(self.index_dir, self.settings, self.embedder, docs, [],
-                                                 self._indexing_analyzer)
-                report.embedded_passages = sum(self._snapshot.passage_count(d.doc_id) for d in docs)
+            report = updates.add(paths, self.corpus_dir, set(self._snapshot.documents), self.settings, self._commit,
+                                 replace=replace)
+            report.embedded_passages = sum(self._snapshot.passage_count(d) for d in report.added + report.updated)
         return self._finish(report)
 
     def remove_documents(self, doc_ids: Sequence[str]) -> BuildReport:
         """Drop documents from the index and move their files to the corpus folder's `.removed/` (nothing is lost)."""
-        report = BuildReport(index_dir=str(self.index_dir), documents=0, passages=0)
         with self._write_lock:
-            unknown = [d for d in doc_ids if d not in self._snapshot.documents]
-            if unknown:
-                raise ValueError(f"no such document: {', '.join(unknown)}")
-            for doc_id in doc_ids:
-                self._retire(self.corpus_dir / self._snapshot.documents[doc_id].source)
-            self._snapshot = indexing.update(self.index_dir, self.settings, self.embedder, [], list(doc_ids),
-                                             self._indexing_analyzer)
-            report.removed = list(doc_ids)
+            sources = {d.doc_id: d.source for d in self._snapshot.documents.values()}
+            report = updates.remove(list(doc_ids), sources, self.corpus_dir, self._commit)
         return self._finish(report)
 
-    @property
-    def _indexing_analyzer(self) -> Analyzer | None:
-        return self.analyzer if self.settings.index_analysis else None
-
-    def _retire(self, path: Path) -> None:
-        if path.is_file():
-            (self.corpus_dir / REMOVED_FOLDER).mkdir(exist_ok=True)
-            path.replace(self.corpus_dir / REMOVED_FOLDER / path.name)
+    def _commit(self, upserts: list[Document], removals: list[str]) -> None:
+        """Apply changes to the index on disk and swap the new snapshot in."""
+        analyzer = self.analyzer if self.settings.index_analysis else None
+        self._snapshot = indexing.update(self.index_dir, self.settings, self.embedder, upserts, removals, analyzer)
+        self._pointer = self._read_pointer()
 
     def _finish(self, report: BuildReport) -> BuildReport:
+        report.index_dir = str(self.index_dir)
         report.documents, report.passages = len(self._snapshot.documents), len(self._snapshot.passages)
         log.info("update: %s", report.summary())
         return report
@@ -191,8 +158,9 @@ def load(index_dir: str | Path | None = None, corpus_dir: str | Path | None = No
     settings = _settings(index_dir, corpus_dir, settings)
     embedder = get_embedder(settings.embedding)
     analyzer = get_analyzer(settings.nlp)
-    if not (settings.index_dir / store.POINTER).exists():
-        log.info("no index at %s: building it from %s", settings.index_dir, settings.corpus_dir)
+    if not (settings.index_dir / store.POINTER).exists() or corpus.is_pending(settings.corpus_dir):
+        # no index yet, or an add or remove stopped between the corpus and the index: bring the index in line
+        log.info("building the index at %s from %s", settings.index_dir, settings.corpus_dir)
         snapshot, _ = indexing.build(settings.corpus_dir, settings.index_dir, settings, embedder, progress=progress,
                                      analyzer=_analyzer(settings))
     else:

@@ -13,11 +13,12 @@ import numpy as np
 
 from rag import store
 from rag.chunking import chunk_document, document_sentences
-from rag.documents import file_hash, read_document, scan_corpus
+from rag import corpus
+from rag.documents import applicable, content_hash, make_document, read_bytes, scan_corpus
 from rag.embedding import Embedder
 from rag.lexicon import Lexicon
 from rag.nlp import Analyzer
-from rag.errors import DocumentError
+from rag.errors import DocumentError, IndexMismatchError
 from rag.metadata import read_manifest
 from rag.models import BuildReport, Document, SkippedFile
 from rag.settings import Settings
@@ -99,7 +100,11 @@ def load_for_update(index_dir: Path, settings: Settings, rebuild: bool, analysis
     index)."""
     if rebuild or not (index_dir / store.POINTER).exists():
         return empty_snapshot(settings), True
-    snapshot, manifest = store.load(index_dir, settings)
+    try:
+        snapshot, manifest = store.load(index_dir, settings)
+    except IndexMismatchError as exc:  # another format, model or pipeline version: nothing in it can be reused
+        log.warning("%s; re-processing every document", str(exc).split(". Rebuild")[0])
+        return empty_snapshot(settings), True
     if (manifest.chunking != settings.chunking.model_dump() or manifest.sentences != settings.index_sentences
             or manifest.analysis != analysis):
         log.info("chunking or analysis settings changed since the last build: re-processing every document")
@@ -120,10 +125,13 @@ def build(corpus_dir: Path, index_dir: Path, settings: Settings, embedder: Embed
         for doc_id, path in files.items():
             previous = old.documents.get(doc_id)
             try:
-                if previous is not None and previous.content_hash == file_hash(path, manifest.get(doc_id)):
+                data = read_bytes(path, settings)
+                entry = manifest.get(doc_id)
+                if previous is not None and previous.content_hash == content_hash(data, applicable(entry, data,
+                                                                                                    path.name)):
                     report.unchanged.append(doc_id)
                     continue
-                upserts.append(read_document(path, manifest.get(doc_id), settings))
+                upserts.append(make_document(doc_id, path.name, data, entry, settings))
                 (report.updated if previous is not None else report.added).append(doc_id)
             except DocumentError as exc:
                 log.warning("skipping %s", exc)
@@ -138,6 +146,7 @@ def build(corpus_dir: Path, index_dir: Path, settings: Settings, embedder: Embed
             store.save(snapshot, index_dir, settings, analysis_name(analyzer))
         else:  # nothing changed, but a killed build may have left a half-written folder behind
             store.remove_stale(index_dir, keep=store.current_generation(index_dir).name)
+        corpus.clear_pending(corpus_dir)  # the index now matches the corpus folder
     report.documents, report.passages = len(snapshot.documents), len(snapshot.passages)
     report.seconds = time.perf_counter() - started
     log.info("build: %s", report.summary())

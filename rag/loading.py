@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import logging
+import os
 import re
+import stat
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -22,8 +25,20 @@ class LoadedFile(BaseModel):
     meta: DocumentMeta = DocumentMeta()
 
 
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe", "utf-16-le"),
+         (b"\xfe\xff", "utf-16-be"))
+
+
 def decode_text(data: bytes, name: str) -> str:
-    """Decode bytes as UTF-8 (with BOM), else the most likely charset; refuse binary data."""
+    """Decode bytes by their byte-order mark (UTF-16/32), else as UTF-8, else the most likely charset; refuse binary
+    data."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom):].decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise DocumentError(f"{name}: starts with a {encoding} byte-order mark but is not {encoding} "
+                                    f"text ({exc.reason} at byte {exc.start})") from exc
     if b"\x00" in data[:8192]:
         raise DocumentError(f"{name}: not a text file (contains NUL bytes)")
     try:
@@ -77,8 +92,16 @@ def load_html(data: bytes, name: str) -> LoadedFile:
     """Main content of a web page (trafilatura), with title, site name and date when the page declares them."""
     import trafilatura
 
+    import lxml.html
+    from lxml.etree import ParserError
+
     html = decode_text(data, name)
-    doc = trafilatura.bare_extraction(html, with_metadata=True, favor_recall=True, include_comments=False)
+    # libxml2 stops at 256 levels of nesting unless asked for huge trees, and then trafilatura finds nothing
+    try:
+        tree = lxml.html.fromstring(html, parser=lxml.html.HTMLParser(huge_tree=True, remove_comments=True))
+    except (ParserError, ValueError) as exc:
+        raise DocumentError(f"{name}: not parsable as HTML ({exc})") from exc
+    doc = trafilatura.bare_extraction(tree, with_metadata=True, favor_recall=True, include_comments=False)
     text = getattr(doc, "text", None) if doc is not None else None
     if not text or not text.strip():
         raise DocumentError(f"{name}: no article text found in the HTML")
@@ -110,23 +133,59 @@ def load_pdf(data: bytes, name: str) -> LoadedFile:
 
 
 LOADERS = {".txt": load_plain, ".md": load_markdown, ".html": load_html, ".htm": load_html, ".pdf": load_pdf}
+SUPPORTED = tuple(LOADERS)  # the one list of accepted file types: corpus scans, uploads and the app all use it
+
+
+def check_supported(name: str) -> None:
+    """DocumentError naming the file unless its suffix is one LOADERS reads."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in LOADERS:
+        raise DocumentError(f"{name}: unsupported file type {suffix or '(none)'!r}; use {', '.join(SUPPORTED)}")
+
+
+def read_capped(path: Path, max_bytes: int, follow_links: bool = True) -> bytes:
+    """The bytes of a regular file, at most `max_bytes` (counted while reading: `stat` sizes are not trusted).
+
+    Never blocks on a FIFO or reads a device: the file is opened non-blocking and must be a regular file once open.
+    With `follow_links` False a symbolic link is refused rather than followed."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    if not follow_links:
+        flags |= os.O_NOFOLLOW
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise DocumentError(f"{path.name}: is a symbolic link; links are not followed") from exc
+        raise DocumentError(f"{path.name}: cannot read the file ({exc.strerror or exc})") from exc
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise DocumentError(f"{path.name}: not a regular file (a device, pipe or socket is never read)")
+        os.set_blocking(fd, True)
+        chunks, total = [], 0
+        while chunk := os.read(fd, min(1 << 20, max_bytes + 1 - total)):
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > max_bytes:
+                raise DocumentError(f"{path.name}: over the {max_bytes:,}-byte limit")
+        return b"".join(chunks)
+    except OSError as exc:
+        raise DocumentError(f"{path.name}: cannot read the file ({exc.strerror or exc})") from exc
+    finally:
+        os.close(fd)
+
+
+def load_bytes(data: bytes, name: str) -> LoadedFile:
+    """Parse one file's bytes by its name's suffix; DocumentError with the name and reason when it cannot."""
+    check_supported(name)
+    if not data.strip():
+        raise DocumentError(f"{name}: the file is empty")
+    loaded = LOADERS[Path(name).suffix.lower()](data, name)
+    if not loaded.text.strip():
+        raise DocumentError(f"{name}: no text after loading")
+    return loaded
 
 
 def load_file(path: Path, max_bytes: int) -> LoadedFile:
-    """Load one file by its suffix; raises DocumentError with the file name and reason when it cannot."""
-    loader = LOADERS.get(path.suffix.lower())
-    if loader is None:
-        raise DocumentError(f"{path.name}: unsupported file type {path.suffix or '(none)'!r}; use {', '.join(LOADERS)}")
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise DocumentError(f"{path.name}: {size:,} bytes is over the {max_bytes:,}-byte limit")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise DocumentError(f"{path.name}: cannot read the file ({exc.strerror or exc})") from exc
-    if not data.strip():
-        raise DocumentError(f"{path.name}: the file is empty")
-    loaded = loader(data, path.name)
-    if not loaded.text.strip():
-        raise DocumentError(f"{path.name}: no text after loading")
-    return loaded
+    """Read (capped) and parse one file."""
+    check_supported(path.name)
+    return load_bytes(read_capped(path, max_bytes), path.name)

@@ -8,7 +8,7 @@ import logging
 import re
 from pathlib import Path
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import Field, TypeAdapter, ValidationError
 
 from rag.errors import DocumentError
 from rag.models import DocumentMeta
@@ -26,10 +26,17 @@ _DATE_SHAPES = re.compile(r"\b\d{4}-\d{2}-\d{2}(?!\d)|\b[A-Z][a-z]{2,8}\.?\s+\d{
 _DATEPARSER_SETTINGS = {"STRICT_PARSING": True, "REQUIRE_PARTS": ["day", "month", "year"],
                         "PREFER_DAY_OF_MONTH": "first"}
 
-_manifest_adapter = TypeAdapter(dict[str, DocumentMeta])
+class ManifestEntry(DocumentMeta):
+    """A manifest line: metadata for one document id, pinned to its content when `sha256` is given."""
+
+    sha256: str | None = Field(None, description="sha256 of the file's bytes the metadata describes; when the file "
+                               "changes, the metadata no longer applies.")
 
 
-def read_manifest(corpus_dir: Path) -> dict[str, DocumentMeta]:
+_manifest_adapter = TypeAdapter(dict[str, ManifestEntry])
+
+
+def read_manifest(corpus_dir: Path) -> dict[str, ManifestEntry]:
     """The corpus folder's manifest.json (doc_id -> metadata); empty when there is none."""
     path = corpus_dir / MANIFEST_NAME
     if not path.exists():
@@ -67,7 +74,7 @@ def find_title(text: str) -> str | None:
 def merge_meta(doc_id: str, manifest: DocumentMeta | None, loaded: DocumentMeta, text: str) -> DocumentMeta:
     """Manifest fields win, then the format's metadata, then extraction from the cleaned text."""
     merged = DocumentMeta()
-    for field in DocumentMeta.model_fields:
+    for field in DocumentMeta.model_fields:  # a manifest entry's own fields (sha256) are not metadata
         for source in (manifest, loaded):
             value = getattr(source, field) if source is not None else None
             if value is not None:

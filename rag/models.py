@@ -114,6 +114,9 @@ class IndexManifest(BaseModel):
     dense_index: str
     sentences: bool
     analysis: str = Field("", description="The spaCy pipeline (name-version) that analysed the passages, or ''.")
+    pipeline: str = Field("", description="The document pipeline's code version (store.PIPELINE_VERSION).")
+    lexical: dict = Field(default_factory=dict, description="BM25 parameters the lexical index was built with.")
+    dense: dict = Field(default_factory=dict, description="FAISS parameters the dense index was built with.")
     passages: int
     next_id: int
     documents: dict[str, str] = Field(description="doc_id -> content hash")

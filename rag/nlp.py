@@ -77,8 +77,13 @@ class Analyzer:
         return doc
 
     def parse(self, text: str):
-        """Analyse one short text now (a question or a conversation turn)."""
-        return self.nlp(text[: self.settings.max_chars])
+        """Analyse one short text now (a question or a conversation turn); recent ones are remembered, since a
+        conversation's earlier turns are read again at every turn."""
+        return self._parse(text[: self.settings.max_chars])
+
+    @lru_cache(maxsize=512)  # noqa: B019 - one Analyzer per settings lives as long as the process
+    def _parse(self, text: str):
+        return self.nlp(text)
 
 
 @lru_cache(maxsize=None)

@@ -20,19 +20,6 @@ from rag.store import Snapshot
 log = logging.getLogger(__name__)
 
 
-def validate_query(query: object, max_chars: int) -> str:
-    """The query stripped; ValueError when it is not text or blank, truncated with a warning when huge."""
-    if not isinstance(query, str):
-        raise ValueError(f"the query must be a string, got {type(query).__name__}")
-    query = query.strip()
-    if not query:
-        raise ValueError("the query is empty: type a question or some search words")
-    if len(query) > max_chars:
-        log.warning("query of %d characters truncated to %d", len(query), max_chars)
-        query = query[:max_chars]
-    return query
-
-
 def rank(snapshot: Snapshot, embedder: Embedder, query: str, settings: RetrievalSettings,
          mode: SearchMode, depth: int) -> list[tuple[int, float]]:
     """(row, score) pairs best first: dense cosine, BM25, or RRF of both."""

@@ -29,7 +29,10 @@ from rag.settings import Settings
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2  # 2: stored spaCy analyses and the word lexicon
+FORMAT_VERSION = 3  # 2: stored spaCy analyses and the word lexicon; 3: CURRENT pins the manifest's checksum
+# The version of the code that turns files into passages (loading, cleaning, chunking, analysis): bump it whenever a
+# change there would give another result, so builds re-process documents indexed by the older code.
+PIPELINE_VERSION = "2026-12-01.1"
 POINTER = "CURRENT"
 GENERATION_PREFIX = "gen-"
 
@@ -128,6 +131,9 @@ def manifest_for(snapshot: Snapshot, settings: Settings, analysis: str) -> Index
         dense_index=snapshot.dense.kind,
         sentences=settings.index_sentences,
         analysis=analysis,
+        pipeline=PIPELINE_VERSION,
+        lexical=lexical_params(settings),
+        dense=dense_params(settings),
         passages=len(snapshot.passages),
         next_id=snapshot.next_id,
         documents={d.doc_id: d.content_hash for d in snapshot.documents.values()},
@@ -154,38 +160,62 @@ def save(snapshot: Snapshot, index_dir: Path, settings: Settings, analysis: str)
     snapshot.lexicon.save(tmp)
     manifest = manifest_for(snapshot, settings, analysis)
     manifest.files = {str(p.relative_to(tmp)): _sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
-    (tmp / "manifest.json").write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
+    manifest_bytes = manifest.model_dump_json(indent=2).encode("utf-8")
+    (tmp / "manifest.json").write_bytes(manifest_bytes)
     _fsync_tree(tmp)
 
     generation = f"{GENERATION_PREFIX}{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S%f}"
     os.replace(tmp, index_dir / generation)
     pointer_tmp = index_dir / f".{POINTER}.tmp"
-    pointer_tmp.write_text(generation + "\n", encoding="utf-8")
+    # the pointer pins the manifest, which pins every other file: editing any of them is detected at load
+    pointer_tmp.write_text(f"{generation}\n{hashlib.sha256(manifest_bytes).hexdigest()}\n", encoding="utf-8")
     os.replace(pointer_tmp, index_dir / POINTER)  # the commit point
     remove_stale(index_dir, keep=generation)
     log.info("index saved to %s (%s)", index_dir, generation)
     return index_dir / generation
 
 
-def current_generation(index_dir: Path) -> Path:
-    """The folder `CURRENT` points to; IndexNotFoundError when there is no index."""
+def read_pointer(index_dir: Path) -> tuple[str, str]:
+    """(generation name, manifest sha256) from `CURRENT`; IndexNotFoundError or a clear IndexCorruptError."""
     pointer = index_dir / POINTER
     if not pointer.exists():
         raise IndexNotFoundError(f"no index at {index_dir}. Build one with: rag index --index {index_dir}")
-    name = pointer.read_text(encoding="utf-8").strip()
+    try:
+        lines = pointer.read_bytes()[:1024].decode("utf-8").split()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise IndexCorruptError(f"index at {index_dir}: {POINTER} is damaged ({_short(exc)}). "
+                                + rebuild_hint(index_dir)) from exc
+    if len(lines) != 2 or not lines[0].startswith(GENERATION_PREFIX) or "/" in lines[0] or len(lines[1]) != 64:
+        raise IndexCorruptError(f"index at {index_dir}: {POINTER} is damaged or from an older version. "
+                                + rebuild_hint(index_dir))
+    return lines[0], lines[1]
+
+
+def current_generation(index_dir: Path) -> Path:
+    """The folder `CURRENT` points to; IndexNotFoundError when there is no index."""
+    name, _ = read_pointer(index_dir)
     folder = index_dir / name
-    if not name.startswith(GENERATION_PREFIX) or "/" in name or not folder.is_dir():
+    if not folder.is_dir():
         raise IndexCorruptError(f"index at {index_dir}: {POINTER} names a missing generation {name!r}. "
                                 + rebuild_hint(index_dir))
     return folder
 
 
 def read_manifest(index_dir: Path) -> IndexManifest:
-    """Parse the current generation's manifest."""
+    """Parse the current generation's manifest, after checking it is the one `CURRENT` pins."""
+    _, digest = read_pointer(index_dir)
     folder = current_generation(index_dir)
     try:
-        return IndexManifest.model_validate_json((folder / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValidationError, UnicodeDecodeError) as exc:
+        data = (folder / "manifest.json").read_bytes()
+    except OSError as exc:
+        raise IndexCorruptError(f"index at {index_dir}: unreadable manifest ({_short(exc)}). "
+                                + rebuild_hint(index_dir)) from exc
+    if hashlib.sha256(data).hexdigest() != digest:
+        raise IndexCorruptError(f"index at {index_dir}: manifest.json was changed after the index was written "
+                                "(checksum mismatch). " + rebuild_hint(index_dir))
+    try:
+        return IndexManifest.model_validate_json(data)
+    except ValidationError as exc:
         raise IndexCorruptError(f"index at {index_dir}: unreadable manifest ({_short(exc)}). "
                                 + rebuild_hint(index_dir)) from exc
 
@@ -199,6 +229,8 @@ def check_compatible(manifest: IndexManifest, index_dir: Path, settings: Setting
         problems.append(f"embedder {manifest.embedder!r}, configured {settings.embedding.model_name!r}")
     if manifest.dimension != settings.embedding.dimension:
         problems.append(f"dimension {manifest.dimension}, configured {settings.embedding.dimension}")
+    if manifest.pipeline != PIPELINE_VERSION:
+        problems.append(f"document pipeline {manifest.pipeline or 'unrecorded'!r}, this code is {PIPELINE_VERSION!r}")
     if problems:
         raise IndexMismatchError(f"index at {index_dir} was built with " + "; ".join(problems) + ". "
                                  + rebuild_hint(index_dir))
@@ -233,8 +265,27 @@ def load(index_dir: Path, settings: Settings) -> tuple[Snapshot, IndexManifest]:
     if not (len(passages) == manifest.passages == dense.size == vectors.shape[0] == len(analyses)):
         raise IndexCorruptError(f"index at {index_dir}: passage counts disagree between its files. "
                                 + rebuild_hint(index_dir))
-    snapshot = Snapshot(documents, passages, vectors, dense, lexical, sentences, manifest.next_id, analyses, lexicon)
+    if manifest.lexical != lexical_params(settings) or manifest.dense != dense_params(settings):
+        log.info("index at %s: BM25 or HNSW settings changed since it was built; deriving both indexes again",
+                 index_dir)
+        snapshot = Snapshot.build(documents, passages, vectors, sentences, manifest.next_id, settings, analyses,
+                                  lexicon)
+    else:
+        snapshot = Snapshot(documents, passages, vectors, dense, lexical, sentences, manifest.next_id, analyses,
+                            lexicon)
     return snapshot, manifest
+
+
+def lexical_params(settings: Settings) -> dict:
+    """What the stored BM25 index depends on besides the passages."""
+    r = settings.retrieval
+    return {"k1": r.bm25_k1, "b": r.bm25_b, "method": r.bm25_method, "stemmer": r.stemmer_language}
+
+
+def dense_params(settings: Settings) -> dict:
+    """What the stored FAISS index depends on besides the vectors."""
+    r = settings.retrieval
+    return {"exact_search_max": r.exact_search_max, "hnsw_m": r.hnsw_m, "hnsw_ef_construction": r.hnsw_ef_construction}
 
 
 def _save_sentences(blocks: dict[str, SentenceBlock], folder: Path, dim: int) -> None:

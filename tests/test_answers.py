@@ -136,7 +136,7 @@ def test_hostile_or_odd_questions_never_crash(seed_engine, question):
 
 
 def test_k_below_one_is_refused_like_search(seed_engine):
-    with pytest.raises(ValueError, match="k must be at least 1"):
+    with pytest.raises(ValueError, match="k must be a whole number from 1"):
         seed_engine.ask(EXAMPLE, k=0)
     assert len(seed_engine.ask(EXAMPLE, k=2).passages) >= 2
 

@@ -3,6 +3,7 @@ mismatch, and a build killed half-way."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -19,7 +20,7 @@ from hypothesis import strategies as st
 
 import rag
 from rag import store
-from rag.engine import REMOVED_FOLDER, safe_file_name
+from rag.corpus import REMOVED_FOLDER, safe_file_name
 from rag.settings import Settings
 
 from .conftest import REPO_ROOT, SeedIndex, copy_seed_index
@@ -172,30 +173,44 @@ def test_safe_file_name_stays_in_one_folder(name: str) -> None:
     assert (folder / safe).resolve().parent == folder
 
 
-def test_add_with_existing_id_replaces_the_document(engine_copy: rag.Engine, tmp_path: Path) -> None:
-    old_text = engine_copy.snapshot.documents[SMALL_DOC].text
-    n_docs = len(engine_copy.documents())
+def test_add_with_existing_id_is_refused_unless_replace(engine_copy: rag.Engine, tmp_path: Path) -> None:
+    original = (engine_copy.corpus_dir / f"{SMALL_DOC}.txt").read_bytes()
+    before = engine_copy.snapshot.documents[SMALL_DOC]
     source = tmp_path / f"{SMALL_DOC}.txt"
     source.write_text(NEW_ARTICLE, encoding="utf-8")
     report = engine_copy.add_documents([source])
+    assert report.added == report.updated == [] and [s.path for s in report.skipped] == [source.name]
+    assert "already exists" in report.skipped[0].reason and "Replace" in report.skipped[0].reason
+    assert (engine_copy.corpus_dir / f"{SMALL_DOC}.txt").read_bytes() == original
+    assert engine_copy.snapshot.documents[SMALL_DOC] == before
+
+
+def test_replace_keeps_every_version_and_drops_the_old_metadata(engine_copy: rag.Engine, tmp_path: Path) -> None:
+    old_text = engine_copy.snapshot.documents[SMALL_DOC].text
+    original = (engine_copy.corpus_dir / f"{SMALL_DOC}.txt").read_bytes()
+    n_docs = len(engine_copy.documents())
+    source = tmp_path / f"{SMALL_DOC}.txt"
+    source.write_text(NEW_ARTICLE, encoding="utf-8")
+    report = engine_copy.add_documents([source], replace=True)
     assert report.updated == [SMALL_DOC] and report.added == []
     assert len(engine_copy.documents()) == n_docs
     doc = engine_copy.snapshot.documents[SMALL_DOC]
     assert "Quillmere" in doc.text and "Marco Polo" not in doc.text and "Marco Polo" in old_text
     assert (engine_copy.corpus_dir / f"{SMALL_DOC}.txt").read_text(encoding="utf-8") == NEW_ARTICLE
     assert engine_copy.search(NEW_QUERY, k=1)[0].doc_id == SMALL_DOC
-    assert all("Marco Polo" not in h.text for h in engine_copy.search("Marco Polo finest and noblest", k=100)
-               if h.doc_id == SMALL_DOC)
-    # the manifest still describes the document by its id
-    assert {d.doc_id: d.title for d in engine_copy.documents()}[SMALL_DOC] == "City outlines goals for common prosperity"
+    # the manifest pinned its title, publisher and date to the original bytes: an upload under the same name does
+    # not inherit them (nobody can plant a "Shanghai Daily" article)
+    info = {d.doc_id: d for d in engine_copy.documents()}[SMALL_DOC]
+    assert info.publisher is None and info.title == "Quillmere observatory spots a comet with a green tail"
 
-    # the same id with another suffix replaces it too; the previous file is kept under .removed/
+    # the same id with another suffix replaces it too; every earlier version is kept under .removed/
     md = tmp_path / f"{SMALL_DOC}.md"
     md.write_text("# Brackenfold bridge reopens\n\n" + NEW_ARTICLE.replace("Quillmere", "Brackenfold"), encoding="utf-8")
-    report = engine_copy.add_documents([md])
+    report = engine_copy.add_documents([md], replace=True)
     assert report.updated == [SMALL_DOC]
     assert not (engine_copy.corpus_dir / f"{SMALL_DOC}.txt").exists()
-    assert (engine_copy.corpus_dir / REMOVED_FOLDER / f"{SMALL_DOC}.txt").is_file()
+    kept = sorted((engine_copy.corpus_dir / REMOVED_FOLDER).glob(f"{SMALL_DOC}.*"))
+    assert sorted(p.read_bytes() for p in kept) == sorted([original, NEW_ARTICLE.encode()])
     assert {d.doc_id: d.source for d in engine_copy.documents()}[SMALL_DOC] == f"{SMALL_DOC}.md"
     assert "Brackenfold" in engine_copy.snapshot.documents[SMALL_DOC].text
     again = rag.build(corpus_dir=engine_copy.corpus_dir, index_dir=engine_copy.index_dir)
@@ -210,7 +225,7 @@ def test_add_does_not_touch_documents_whose_id_merely_starts_with_the_new_id(eng
     engine_copy.add_documents([first])
     second = tmp_path / "report.txt"
     second.write_text(NEW_ARTICLE, encoding="utf-8")
-    report = engine_copy.add_documents([second])
+    report = engine_copy.add_documents([second])  # a new id: no Replace needed
     assert report.added == ["report"] and report.updated == []
     assert (engine_copy.corpus_dir / "report.v2.txt").is_file(), "another document's file was retired"
     assert not (engine_copy.corpus_dir / REMOVED_FOLDER / "report.v2.txt").exists()
@@ -270,7 +285,8 @@ def test_remove_document(engine_copy: rag.Engine) -> None:
     assert report.removed == [OTHER_DOC] and report.documents == len(before) - 1
     assert {d.doc_id for d in engine_copy.documents()} == before - {OTHER_DOC}
     assert not source.exists()
-    assert (engine_copy.corpus_dir / REMOVED_FOLDER / source.name).read_bytes() == content
+    kept = list((engine_copy.corpus_dir / REMOVED_FOLDER).glob(f"{source.stem}.*{source.suffix}"))
+    assert [p.read_bytes() for p in kept] == [content]
     for mode in ("hybrid", "dense", "lexical"):
         hits = engine_copy.search("Zhou Jiangyong Party chief digital economy", k=100, mode=mode)
         assert OTHER_DOC not in {h.doc_id for h in hits}
@@ -374,10 +390,13 @@ def test_damaged_index_raises_corrupt_error_with_rebuild_hint(index_copy: SeedIn
      ("format_version", 99, "format version")],
 )
 def test_index_from_another_model_or_format_raises_mismatch(index_copy: SeedIndex, field, value, words) -> None:
-    path = generation(index_copy) / "manifest.json"  # not covered by the manifest's own file checksums
+    path = generation(index_copy) / "manifest.json"
     manifest = json.loads(path.read_text(encoding="utf-8"))
     manifest[field] = value
-    path.write_text(json.dumps(manifest), encoding="utf-8")
+    data = json.dumps(manifest).encode()
+    path.write_bytes(data)
+    pointer = index_copy.index_dir / store.POINTER  # as another version of the code would have written it
+    pointer.write_text(f"{path.parent.name}\n{hashlib.sha256(data).hexdigest()}\n", encoding="utf-8")
     with pytest.raises(rag.IndexMismatchError) as info:
         rag.load(index_dir=index_copy.index_dir, corpus_dir=index_copy.corpus_dir)
     message = str(info.value)

@@ -82,7 +82,7 @@ def test_search_returns_passages(client) -> None:
 
 
 def test_bad_input_is_a_clear_error(client) -> None:
-    with pytest.raises(Exception, match="mode must be one of"):
+    with pytest.raises(Exception, match="unknown search mode 'fuzzy'"):
         client.predict("anything", 3, "fuzzy", api_name="/search")
     with pytest.raises(Exception, match="history"):
         client.predict(QUESTION, "{not json", 5, "hybrid", api_name="/ask")

@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import socket
+import tempfile
 import threading
 from pathlib import Path
 
@@ -259,10 +260,10 @@ def test_questions_are_answered_while_an_upload_is_indexing(page, server, tmp_pa
     answered, entered = threading.Event(), threading.Event()
     original = engine.add_documents
 
-    def slow_add(paths):
+    def slow_add(paths, **options):
         entered.set()
         answered.wait(TIMEOUT / 1000)
-        return original(paths)
+        return original(paths, **options)
 
     monkeypatch.setattr(engine, "add_documents", slow_add)
     article = tmp_path / "slow_upload.txt"
@@ -277,3 +278,29 @@ def test_questions_are_answered_while_an_upload_is_indexing(page, server, tmp_pa
     answered.set()
     page.get_by_role("tab", name="Documents").click()
     wait_for_text(page, "#rag-add-result", "added as slow_upload")
+
+
+def test_an_upload_never_silently_replaces_a_document(page, server, tmp_path) -> None:
+    """A file named like a seed article is refused; with Replace ticked it replaces it, the old text kept aside and
+    the manifest's publisher not carried over; the upload is gone from Gradio's cache afterwards."""
+    _, engine = server
+    doc_id = "003_42efec76916f913e"
+    planted = tmp_path / f"{doc_id}.txt"
+    planted.write_text("Fake story\n\nThe city of Quorn will ban bicycles on Sundays, officials said.\n",
+                       encoding="utf-8")
+    original = engine.snapshot.documents[doc_id].text
+    open_documents(page)
+    upload(page, [planted])
+    wait_for_element(page, "#rag-add-result .rag-bad")
+    assert "already exists" in page.inner_text("#rag-add-result")
+    assert engine.snapshot.documents[doc_id].text == original
+    page.check("#rag-replace input[type=checkbox]")
+    upload(page, [planted])
+    wait_for_element(page, "#rag-add-result .rag-ok")
+    assert "replaced" in page.inner_text("#rag-add-result")
+    replaced = engine.snapshot.documents[doc_id]
+    assert "Quorn" in replaced.text and replaced.meta.publisher is None  # not "China Daily"
+    kept = list((engine.corpus_dir / ".removed").glob(f"{doc_id}.*.txt"))
+    assert len(kept) == 1 and "Quorn" not in kept[0].read_text(encoding="utf-8")
+    cache = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio")
+    assert not [p for p in cache.rglob(planted.name) if p.is_file()], "the upload stayed in Gradio's cache"

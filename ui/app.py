@@ -24,6 +24,7 @@ import argparse
 import json
 import logging
 import os
+import tempfile
 from pathlib import Path
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
@@ -31,6 +32,7 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 import gradio as gr  # noqa: E402
 
 from rag.errors import RagError  # noqa: E402
+from rag.loading import SUPPORTED  # noqa: E402
 from ui import render  # noqa: E402
 from ui.style import CSS, theme  # noqa: E402
 
@@ -43,7 +45,6 @@ EXAMPLES = [
     "What level of overall labor productivity is Hangzhou targeting for 2025?",
 ]
 MODES = ["hybrid", "dense", "lexical"]
-MAX_K = 50
 ASK_CONCURRENCY = 4
 
 
@@ -58,17 +59,22 @@ class RagBlocks(gr.Blocks):
         return super().launch(*args, **kwargs)
 
 
-def _k(value, default: int) -> int:
+def refuse(message: str) -> gr.Error:
+    """A user mistake: shown to the caller, logged as one line (never a traceback)."""
+    log.info("request refused: %s", message)
+    return gr.Error(message, print_exception=False)
+
+
+def discard_upload(path: str) -> None:
+    """Delete a file Gradio stored for an upload once it is handled (indexed or refused): only inside Gradio's own
+    upload cache, never anything else."""
+    cache = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio").resolve()
     try:
-        return max(1, min(MAX_K, int(value)))
-    except (TypeError, ValueError):
-        return default
-
-
-def _mode(value) -> str:
-    if value not in MODES:
-        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {value!r}")
-    return value
+        file = Path(path)
+        if not file.is_symlink() and file.resolve().is_relative_to(cache) and file.is_file():
+            file.unlink()
+    except OSError as exc:
+        log.info("could not delete upload %s: %s", path, exc)
 
 
 def parse_history(history) -> list | None:
@@ -104,7 +110,7 @@ def build_app(engine, examples: list[str] | None = None, title: str = "News Q&A"
                                    {"role": "assistant", "content": render.PENDING_ANSWER}]
         yield chat, gr.skip(), "", render.PENDING_SOURCES, gr.skip()
         try:
-            answer = engine.ask(question, history=list(history or []), k=_k(k, default_k), mode=_mode(mode))
+            answer = engine.ask(question, history=list(history or []), k=k, mode=mode)
         except (RagError, ValueError) as exc:
             chat[-1] = {"role": "assistant", "content": render.error_message(str(exc))}
             yield chat, gr.skip(), gr.skip(), render.EMPTY_SOURCES, render.EMPTY_PASSAGES
@@ -128,29 +134,40 @@ def build_app(engine, examples: list[str] | None = None, title: str = "News Q&A"
         return (render.document_rows(docs), gr.update(choices=render.document_choices(docs), value=None),
                 render.corpus_summary(docs))
 
-    def add_files(files, progress=gr.Progress()):
-        """Index uploaded files one by one; each gets its own result line, bad files change nothing."""
+    def add_files(files, replace, progress=gr.Progress()):
+        """Index uploaded files one by one in the write queue (questions keep being answered meanwhile), showing each
+        file's result as it comes; a bad file changes nothing, and a name already in the corpus is refused unless
+        Replace is ticked. Every upload is deleted from Gradio's cache once handled."""
         paths = [f if isinstance(f, str) else getattr(f, "name", str(f)) for f in (files or [])]
         if not paths:
-            return (render.notice_html("Choose one or more files first.", False), *corpus_view(), gr.skip())
-        results = []
-        for i, path in enumerate(paths):
-            name = Path(path).name
-            progress((i, len(paths)), desc=f"Indexing {name}", unit="files")
-            try:
-                report = engine.add_documents([path])
-            except (RagError, ValueError, OSError) as exc:
-                results.append((name, False, str(exc)))
-                continue
-            if report.skipped:
-                results.append((name, False, "; ".join(s.reason for s in report.skipped)))
-            else:
+            yield (render.notice_html("Choose one or more files first.", False), *corpus_view(), gr.skip())
+            return
+        results: list[tuple[str, bool, str]] = []
+        try:
+            for i, path in enumerate(paths):
+                name = Path(path).name
+                progress((i, len(paths)), desc=f"Indexing {name}", unit="files")
+                pending = results + [(name, None, f"indexing ({i + 1} of {len(paths)})…")]
+                yield (render.file_results_html(pending), gr.skip(), gr.skip(), gr.skip(), gr.skip())
+                try:
+                    report = engine.add_documents([path], replace=bool(replace))
+                except (RagError, ValueError, OSError) as exc:
+                    log.info("upload %s failed: %s", name, exc)
+                    results.append((name, False, str(exc)))
+                    continue
+                finally:
+                    discard_upload(path)
+                if report.skipped:
+                    results.append((name, False, "; ".join(s.reason for s in report.skipped)))
                 for doc_id in report.added + report.updated:
-                    verb = "added" if doc_id in report.added else "replaced"
+                    verb = "added" if doc_id in report.added else "replaced (the previous version is kept)"
                     n = report.embedded_passages
                     results.append((name, True, f"{verb} as {doc_id} ({n} passage{'' if n == 1 else 's'})"))
+        finally:
+            for path in paths:  # also the ones never reached (the client went away)
+                discard_upload(path)
         progress((len(paths), len(paths)), desc="Done", unit="files")
-        return (render.file_results_html(results), *corpus_view(), None)
+        yield (render.file_results_html(results), *corpus_view(), None)
 
     def remove_doc(doc_id):
         if not doc_id:
@@ -167,22 +184,23 @@ def build_app(engine, examples: list[str] | None = None, title: str = "News Q&A"
     def ask(question: str, history: str | list | None = None, k: int = default_k, mode: str = "hybrid") -> dict:
         """Answer a question from the articles with numbered citations; history: prior messages (list or JSON)."""
         try:
-            answer = engine.ask(question, history=parse_history(history), k=_k(k, default_k), mode=_mode(mode))
+            answer = engine.ask(question, history=parse_history(history), k=k, mode=mode)
         except (RagError, ValueError) as exc:
-            raise gr.Error(str(exc)) from exc
+            raise refuse(str(exc)) from None
         return answer.model_dump(mode="json")
 
     def search(query: str, k: int = default_k, mode: str = "hybrid") -> list[dict]:
         """The k best passages for a query, best first."""
         try:
-            hits = engine.search(query, k=_k(k, default_k), mode=_mode(mode))
+            hits = engine.search(query, k=k, mode=mode)
         except (RagError, ValueError) as exc:
-            raise gr.Error(str(exc)) from exc
+            raise refuse(str(exc)) from None
         return [h.model_dump(mode="json") for h in hits]
 
     # ---- layout ---------------------------------------------------------------------------------------------------
 
-    with RagBlocks(title=title, analytics_enabled=False) as app:
+    # uploads never added (the user chose files but did not press Add) are purged from Gradio's cache after an hour
+    with RagBlocks(title=title, analytics_enabled=False, delete_cache=(1800, 3600)) as app:
         app.launch_defaults = {"theme": theme(), "css": CSS,
                                "max_file_size": settings.max_file_bytes + 1024 * 1024}
         gr.Markdown(f"# {render.esc(title)}\nAnswers come only from the indexed news articles, each with numbered "
@@ -218,9 +236,11 @@ def build_app(engine, examples: list[str] | None = None, title: str = "News Q&A"
                                      column_widths=["22%", "44%", "14%", "11%", "9%"])
                 with gr.Row(equal_height=False):
                     with gr.Column():
-                        files = gr.File(label=f"Add articles ({', '.join(settings.supported_suffixes)}; "
+                        files = gr.File(label=f"Add articles ({', '.join(SUPPORTED)}; "
                                               f"up to {settings.max_file_bytes / 1e6:.0f} MB each)",
                                         file_count="multiple", type="filepath", elem_id="rag-upload")
+                        replace = gr.Checkbox(False, label="Replace documents with the same name (the previous "
+                                              "version is kept in .removed/)", elem_id="rag-replace")
                         add = gr.Button("Add to index", variant="primary", elem_id="rag-add")
                         add_result = gr.HTML(elem_id="rag-add-result", js_on_load=None, min_height=60)
                     with gr.Column():
@@ -241,7 +261,8 @@ def build_app(engine, examples: list[str] | None = None, title: str = "News Q&A"
 
         docs_outputs = [table, choose, summary]
         write_opts = dict(concurrency_id="write", concurrency_limit=1, api_visibility="private")
-        add.click(add_files, [files], [add_result, *docs_outputs, files], show_progress_on=[add_result], **write_opts)
+        add.click(add_files, [files, replace], [add_result, *docs_outputs, files], show_progress_on=[add_result],
+                  **write_opts)
         remove.click(remove_doc, [choose], [remove_result, *docs_outputs], show_progress_on=[remove_result],
                      **write_opts)
         app.load(corpus_view, None, docs_outputs, api_visibility="private", queue=False)

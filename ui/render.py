@@ -219,12 +219,13 @@ def corpus_summary(docs: Sequence[DocumentInfo]) -> str:
     return f"**{len(docs)}** documents, **{sum(d.passages for d in docs)}** passages in the index."
 
 
-def file_results_html(results: Sequence[tuple[str, bool, str]]) -> str:
-    """One line per uploaded file: (file name, ok, message)."""
+def file_results_html(results: Sequence[tuple[str, bool | None, str]]) -> str:
+    """One line per uploaded file: (file name, ok, message); ok None marks the file being indexed now."""
     if not results:
         return ""
+    marks = {True: ("rag-ok", "✔"), False: ("rag-bad", "✘"), None: ("rag-pending", "…")}
     items = "".join(
-        f'<li class="{"rag-ok" if ok else "rag-bad"}"><span class="rag-flag">{"✔" if ok else "✘"}</span> '
+        f'<li class="{marks[ok][0]}"><span class="rag-flag">{marks[ok][1]}</span> '
         f'<strong>{esc(name)}</strong>: {esc(message)}</li>' for name, ok, message in results)
     return f'<ul class="rag-results">{items}</ul>'
 

@@ -68,6 +68,7 @@ ul.rag-results li { margin: 3px 0; }
 .rag-ok { color: #15803d; }
 .dark .rag-ok { color: #4ade80; }
 .rag-bad { color: #b91c1c; }
+.rag-pending { color: #6b7280; }
 .dark .rag-bad { color: #f87171; }
 .rag-flag { font-weight: 700; }
 .rag-notice { padding: 4px 0; }

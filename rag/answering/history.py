@@ -1,42 +1,59 @@
-"""Normalise chat history from any client (Gradio, OpenAI-style dicts, pydantic) into `ChatMessage`s."""
+"""Normalise chat history from any client (Gradio, OpenAI-style dicts, pydantic) into `ChatMessage`s.
+
+Client-supplied history is untrusted: only the most recent messages are read, each up to a length, content nested
+more than a few levels deep is refused, and unpaired surrogates are repaired.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
 
+from rag.inputs import repair_text
 from rag.models import ChatMessage
 
 log = logging.getLogger(__name__)
 
 _ROLE_ALIASES = {"user": "user", "human": "user", "assistant": "assistant", "bot": "assistant", "ai": "assistant"}
+MAX_DEPTH = 4  # Gradio's message content is a list of blocks: two or three levels is all a real client sends
 
 
-def content_text(content: object) -> str | None:
-    """Text of a message content: a string, or Gradio's list of blocks ({"type": "text", "text": ...}); else None."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, dict):
-        if isinstance(content.get("text"), str):
-            return content["text"]
-        return None
-    if isinstance(content, (list, tuple)):
-        parts = [content_text(block) for block in content]
-        texts = [p for p in parts if p]
-        return "\n".join(texts) if texts else None
-    return None
+def content_text(content: object, max_chars: int = 1_000_000) -> str | None:
+    """Text of a message content: a string, or Gradio's list of blocks ({"type": "text", "text": ...}); None when it
+    holds no text. Read without recursion; ValueError when nested deeper than MAX_DEPTH."""
+    parts: list[str] = []
+    stack: list[tuple[object, int]] = [(content, 0)]
+    size = 0
+    while stack and size < max_chars:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ValueError(f"message content is nested more than {MAX_DEPTH} levels deep")
+        text = item if isinstance(item, str) else item.get("text") if isinstance(item, dict) else None
+        if isinstance(text, str):
+            parts.append(text[:max_chars - size])
+            size += len(parts[-1])
+        if isinstance(item, (list, tuple)):
+            stack.extend((child, depth + 1) for child in reversed(item))
+    texts = [p for p in parts if p]
+    return repair_text("\n".join(texts))[:max_chars] if texts else None
 
 
-def normalise_history(history: Sequence[object] | None) -> list[ChatMessage]:
-    """Readable user/assistant turns; other roles (system, tool) are skipped, unreadable entries raise ValueError."""
+def normalise_history(history: Sequence[object] | None, max_messages: int = 20,
+                      max_chars: int = 4000) -> list[ChatMessage]:
+    """The last `max_messages` readable user/assistant turns, each cut to `max_chars`; other roles (system, tool)
+    are skipped, unreadable entries raise ValueError."""
     if history is None:
         return []
     if isinstance(history, (str, bytes)) or not isinstance(history, Sequence):
         raise ValueError("history must be a list of messages like {'role': 'user', 'content': '...'}")
+    start = max(0, len(history) - max_messages)
+    if start:
+        log.info("history of %d messages: reading the last %d", len(history), max_messages)
     messages: list[ChatMessage] = []
-    for position, item in enumerate(history):
+    for position in range(start, len(history)):
+        item = history[position]
         if isinstance(item, ChatMessage):
-            messages.append(item)
+            messages.append(ChatMessage(role=item.role, content=repair_text(item.content)[:max_chars]))
             continue
         data = item.model_dump() if hasattr(item, "model_dump") else item
         if not isinstance(data, dict) or "role" not in data or "content" not in data:
@@ -45,7 +62,10 @@ def normalise_history(history: Sequence[object] | None) -> list[ChatMessage]:
         if role is None:
             log.info("history item %d: ignoring role %r", position, data["role"])
             continue
-        text = content_text(data["content"])
+        try:
+            text = content_text(data["content"], max_chars)
+        except ValueError as exc:
+            raise ValueError(f"history item {position}: {exc}") from None
         if text is None:
             if data["content"] is None or isinstance(data["content"], (list, tuple, dict)):
                 continue  # files, images and other non-text blocks carry nothing a text answerer can use

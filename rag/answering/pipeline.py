@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from rag import retrieval
+from rag import inputs, retrieval
 from rag.answering.answer_types import HeadNounClassifier
 from rag.answering.extractive import ExtractiveGenerator
 from rag.answering.history import normalise_history
@@ -97,12 +97,12 @@ def prepare(engine: Engine, question: str, history: Sequence[object] | None = No
             mode: SearchMode | None = None) -> Prepared:
     """Validate, resolve follow-ups, analyse the question and retrieve its passages."""
     settings = engine.settings
-    question = retrieval.validate_query(question, settings.max_question_chars)
-    k = settings.retrieval.k if k is None else k
-    if k < 1:
-        raise ValueError(f"k must be at least 1, got {k}")
+    question = inputs.validate_query(question, settings.max_question_chars)
+    k = inputs.validate_k(k, settings.retrieval.k, settings.retrieval.max_k)
+    mode = inputs.validate_mode(mode, settings.retrieval.mode)
     reader = engine.question_reader
-    resolved = reader.rewriter.rewrite(question, normalise_history(history))
+    messages = normalise_history(history, settings.max_history_messages, settings.max_message_chars)
+    resolved = reader.rewriter.rewrite(question, messages)
     # the focus is what the user typed with its references resolved ("its" -> "Shanghai's"): its names are what
     # the user means and must be in the evidence; words borrowed from earlier turns (context) only guide the search
     analysis = reader.analyse(resolved.focus)
@@ -131,7 +131,7 @@ def answer_question(engine: Engine, question: str, history: Sequence[object] | N
                     k: int | None = None, mode: SearchMode | None = None) -> Answer:
     """Answer one question in the context of a conversation; see `Engine.ask`."""
     started = time.perf_counter()
-    k = engine.settings.retrieval.k if k is None else k
+    k = inputs.validate_k(k, engine.settings.retrieval.k, engine.settings.retrieval.max_k)
     prepared = prepare(engine, question, history, k, mode)
     generator = engine.generator or extractive_generator(engine)
     draft = generator.generate(prepared.analysis, prepared.query, prepared.passages)

@@ -16,7 +16,9 @@ NUMBER_WORDS = ("zero one two three four five six seven eight nine ten eleven tw
                 "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred "
                 "thousand dozen half").split()
 _NUM = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-_WORDNUM = rf"(?:{'|'.join(NUMBER_WORDS)})(?:[- ](?:{'|'.join(NUMBER_WORDS)}))*"
+# at most five number words ("two hundred and fifty" has four), taken possessively: a long run of them ("one two one
+# two ...") would otherwise be re-tried from every word, quadratically
+_WORDNUM = rf"(?:{'|'.join(NUMBER_WORDS)})(?:[- ](?:{'|'.join(NUMBER_WORDS)})){{0,4}}+"
 _SCALE = r"(?:\s?(?:m|bn|billion|million|trillion|tn|thousand|k)\b)"
 _CURRENCY_SYMBOL = r"(?:US\$|C\$|A\$|HK\$|NZ\$|R\$|\$|£|€|¥|₹|Rs\.?\s?)"
 _CURRENCY_CODE = r"(?:USD|GBP|EUR|JPY|CNY|RMB|CHF|INR|AUD|CAD)"

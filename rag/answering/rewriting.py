@@ -34,6 +34,9 @@ PRONOUN_LABELS = {
 _ANSWER_ONLY = frozenset(PRONOUN_LABELS) - {"he", "him", "his", "she", "her", "himself", "herself"}
 TIME_WORDS = frozenset("later earlier before after ago previous next then since".split())
 TIME_CLASSES = frozenset({"NUM:date", "NUM:period", "NUM:time"})
+MAX_TURNS = 4  # a reference reaches back a few turns at most; older ones are not re-read
+TURN_CHARS = 500  # an earlier question is read up to this length ...
+ANSWER_CHARS = 1500  # ... and an earlier answer (its short answer and first quote) up to this
 
 Parse = Callable[[str], object]
 Analyse = Callable[[str], QuestionAnalysis]
@@ -75,6 +78,9 @@ class Rewriter:
         self.analyse = analyse
 
     def rewrite(self, question: str, history: list[ChatMessage]) -> Rewrite:
+        """Resolve `question` after the last MAX_TURNS user turns (each read up to TURN_CHARS) and their answers."""
+        users = [i for i, m in enumerate(history) if m.role == "user"]
+        history = history[users[-MAX_TURNS]:] if len(users) > MAX_TURNS else history
         resolved: Rewrite | None = None
         answer = ""
         pending: str | None = None
@@ -82,9 +88,9 @@ class Rewriter:
             if message.role == "user":
                 if pending is not None:
                     resolved, answer = self.turn(pending, resolved, answer), ""
-                pending = message.content
+                pending = message.content[:TURN_CHARS]
             elif pending is not None:
-                resolved, answer, pending = self.turn(pending, resolved, answer), message.content, None
+                resolved, answer, pending = self.turn(pending, resolved, answer), message.content[:ANSWER_CHARS], None
         if pending is not None:
             resolved, answer = self.turn(pending, resolved, answer), ""
         return self.turn(question, resolved, answer)
