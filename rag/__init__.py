@@ -21,14 +21,17 @@ threadpool_limits(limits=1, user_api="blas")
 
 from rag.engine import Engine, build, load  # noqa: E402
 from rag.errors import (  # noqa: E402
+    ConfigurationError,
     DocumentError,
+    GenerationError,
     IndexCorruptError,
     IndexMismatchError,
     IndexNotFoundError,
     ModelLoadError,
     RagError,
 )
-from rag.answering.generator import Draft, Generator  # noqa: E402
+from rag.answering.generator import Generator  # noqa: E402
+from rag.conversation import Conversation  # noqa: E402
 from rag.models import (  # noqa: E402
     Answer,
     BuildReport,
@@ -42,8 +45,8 @@ from rag.models import (  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
 __all__ = [
-    "Answer", "ChatMessage", "Citation", "Draft", "Generator",
-    "BuildReport", "DocumentError", "DocumentInfo", "DocumentMeta", "Engine", "IndexCorruptError",
+    "Answer", "ChatMessage", "Citation", "Conversation", "Generator",
+    "BuildReport", "ConfigurationError", "DocumentError", "GenerationError", "DocumentInfo", "DocumentMeta", "Engine", "IndexCorruptError",
     "IndexMismatchError", "IndexNotFoundError", "ModelLoadError", "Passage", "RagError", "Settings", "SkippedFile",
     "build", "load",
 ]

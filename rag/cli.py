@@ -19,6 +19,9 @@ IndexOpt = Annotated[Path, typer.Option("--index", help="Index folder.")]
 CorpusOpt = Annotated[Path, typer.Option("--corpus", help="Corpus folder of articles.")]
 ModeOpt = Annotated[str, typer.Option("--mode", help="hybrid, dense or lexical.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+GeneratorOpt = Annotated[str | None, typer.Option(
+    "--generator", help="extractive or llm (a model server from RAG_LLM_BASE_URL and RAG_LLM_MODEL); default "
+                        "RAG_GENERATOR, else extractive.")]
 
 
 def fail(message: str) -> None:
@@ -46,10 +49,15 @@ def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log prog
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
 
 
-def open_engine(index: Path, corpus: Path):
+def open_engine(index: Path, corpus: Path, generator: str | None = None):
     import rag
 
-    return rag.load(index_dir=index, corpus_dir=corpus, progress=True)
+    settings = rag.Settings()
+    if generator is not None:
+        if generator not in ("extractive", "llm"):
+            raise ValueError(f"unknown generator {generator!r}: use extractive or llm")
+        settings = settings.model_copy(update={"generator": generator})
+    return rag.load(index_dir=index, corpus_dir=corpus, settings=settings, progress=True)
 
 
 @app.command()
@@ -86,14 +94,20 @@ def search(query: str, k: Annotated[int, typer.Option("-k", help="Number of pass
         typer.echo(f"    {hit.text[:400]}{'…' if len(hit.text) > 400 else ''}\n")
 
 
-def print_answer(answer, json_out: bool = False) -> None:
-    """An answer, then each citation: number, title, date, publisher and the quote."""
+def print_answer(answer, json_out: bool = False, streamed: bool = False) -> None:
+    """An answer (unless it was already streamed), its checks, then each citation: number, title, date, publisher and
+    the quote."""
     if json_out:
         typer.echo(answer.model_dump_json(indent=2))
         return
-    if answer.rewritten_query != answer.question:
-        typer.secho(f"(searched: {answer.rewritten_query})", dim=True)
-    typer.secho(answer.text, fg=None if answer.answered else typer.colors.YELLOW)
+    if not streamed:
+        if answer.rewritten_query != answer.question:
+            typer.secho(f"(searched: {answer.rewritten_query})", dim=True)
+        typer.secho(answer.text, fg=None if answer.answered else typer.colors.YELLOW)
+    if answer.notice:
+        typer.secho(f"note: {answer.notice}", fg=typer.colors.YELLOW)
+    for claim in answer.unsupported_claims:
+        typer.secho(f"unsupported by its citations: {claim}", fg=typer.colors.RED)
     for c in answer.citations:
         when = c.date.isoformat() if c.date else "undated"
         typer.secho(f"\n[{c.n}] {c.title or c.doc_id} — {when} — {c.publisher or 'publisher unknown'} ({c.chunk_id})",
@@ -101,20 +115,44 @@ def print_answer(answer, json_out: bool = False) -> None:
         typer.echo(f"    “{c.quote}”" + (f"\n    note: {c.note}" if c.note else ""))
 
 
+def stream_answer(engine, question: str, history, k: int, mode: str):
+    """Print the answer as it is written; return the finished Answer."""
+    answer = None
+    for item in engine.stream(question, history=history, k=k, mode=mode):
+        if isinstance(item, str):
+            typer.echo(item, nl=False)
+        else:
+            answer = item
+    typer.echo("")
+    if answer.generator == "llm":  # a streamed model answer is checked only once it is complete
+        typer.secho(f"(checked: {'every sentence supported' if answer.verified else 'see below'})", dim=True)
+    if answer.rewritten_query != answer.question:
+        typer.secho(f"(searched: {answer.rewritten_query})", dim=True)
+    return answer
+
+
 @app.command()
 @friendly
 def ask(question: str, k: Annotated[int, typer.Option("-k", help="Passages shown.")] = 5, mode: ModeOpt = "hybrid",
-        json_out: JsonOpt = False, index: IndexOpt = Path("index"), corpus: CorpusOpt = Path("seeds")) -> None:
-    """Answer a question with citations (or say the articles do not answer it)."""
-    print_answer(open_engine(index, corpus).ask(question, k=k, mode=mode), json_out)
+        json_out: JsonOpt = False, generator: GeneratorOpt = None, index: IndexOpt = Path("index"),
+        corpus: CorpusOpt = Path("seeds")) -> None:
+    """Answer a question with citations (or say the articles do not answer it); the text streams as it is written."""
+    engine = open_engine(index, corpus, generator)
+    if json_out:
+        print_answer(engine.ask(question, k=k, mode=mode), json_out=True)
+    else:
+        print_answer(stream_answer(engine, question, None, k, mode), streamed=True)
 
 
 @app.command()
 @friendly
-def chat(index: IndexOpt = Path("index"), corpus: CorpusOpt = Path("seeds"), mode: ModeOpt = "hybrid") -> None:
+def chat(index: IndexOpt = Path("index"), corpus: CorpusOpt = Path("seeds"), mode: ModeOpt = "hybrid",
+         generator: GeneratorOpt = None) -> None:
     """An interactive conversation in the terminal; follow-up questions use the history. Empty line or Ctrl-D ends."""
-    engine = open_engine(index, corpus)
-    history: list[dict] = []
+    from rag.conversation import Conversation
+
+    engine = open_engine(index, corpus, generator)
+    conversation = Conversation()
     while True:
         try:
             question = input("\nyou> ").strip()
@@ -123,12 +161,12 @@ def chat(index: IndexOpt = Path("index"), corpus: CorpusOpt = Path("seeds"), mod
         if not question:
             break
         try:
-            answer = engine.ask(question, history=history, mode=mode)
+            answer = stream_answer(engine, question, conversation.messages(), engine.settings.retrieval.k, mode)
         except ValueError as exc:
             typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
             continue
-        print_answer(answer)
-        history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
+        print_answer(answer, streamed=True)
+        conversation = conversation.add(question, answer)
 
 
 @app.command("eval")
@@ -142,7 +180,8 @@ def eval_(questions: Annotated[Path, typer.Option("--questions", help="Question 
               "--compare", help="Compare two runs (folders or results.jsonl files) instead: OLD NEW.")] = None,
           squad: Annotated[Path | None, typer.Option(
               "--squad", help="Score a SQuAD 2.0 JSON file instead (its paragraphs indexed in memory; official "
-                              "EM/F1).")] = None) -> None:
+                              "EM/F1).")] = None,
+          generator: GeneratorOpt = None) -> None:
     """Score the engine on a question set and write results, report and charts; or compare two runs; or score a
     SQuAD 2.0 file."""
     import datetime as dt
@@ -159,7 +198,7 @@ def eval_(questions: Annotated[Path, typer.Option("--questions", help="Question 
     if squad:
         from rag.evaluation.squad import format_report, run_squad
 
-        report = run_squad(squad)
+        report = run_squad(squad, generator=generator)
         out = check_out_dir(out or Path("runs") / f"squad-{dt.datetime.now():%Y%m%d-%H%M%S}")
         out.mkdir(parents=True, exist_ok=True)
         (out / "squad.json").write_text(report.model_dump_json(indent=2), encoding="utf-8")
@@ -167,7 +206,7 @@ def eval_(questions: Annotated[Path, typer.Option("--questions", help="Question 
         return
     items = load_questions(questions)
     out = check_out_dir(out or Path("runs") / f"eval-{dt.datetime.now():%Y%m%d-%H%M%S}")
-    run = run_eval(open_engine(index, corpus), items, k=k, mode=mode)
+    run = run_eval(open_engine(index, corpus, generator), items, k=k, mode=mode)
     write_run(run, out)
     typer.echo(metrics_table(run.summary) + "\n\n" + latency_table(run.summary) + "\n")
     for check in run.summary.gate:
@@ -202,11 +241,11 @@ def beir(dataset: Annotated[Path, typer.Argument(help="BEIR dataset folder (corp
 @friendly
 def serve(host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
           port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 7860,
-          index: IndexOpt = Path("index"), corpus: CorpusOpt = Path("seeds")) -> None:
+          index: IndexOpt = Path("index"), corpus: CorpusOpt = Path("seeds"), generator: GeneratorOpt = None) -> None:
     """Start the web app (chat with sources, documents tab) at http://HOST:PORT; builds the index on first run."""
-    from ui.app import main as serve_app
+    from ui.app import build_app
 
-    serve_app(host=host, port=port, index_dir=index, corpus_dir=corpus)
+    build_app(open_engine(index, corpus, generator)).launch(server_name=host, server_port=port)
 
 
 if __name__ == "__main__":

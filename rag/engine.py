@@ -9,15 +9,20 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
 
 from rag import corpus, indexing, inputs, retrieval, store, updates
+from rag.answering.extractive import ExtractiveGenerator
 from rag.answering.generator import Generator
+from rag.answering.llm import OpenAIChatGenerator
+from rag.answering.pipeline import Asker, SnapshotEvidence
+from rag.answering.reading import QuestionReader
+from rag.answering.verify import Verifier
 from rag.embedding import Embedder, get_embedder
 from rag.nlp import Analyzer, get_analyzer
-from rag.errors import RagError
+from rag.errors import ConfigurationError, IndexMismatchError, RagError
 from rag.models import Answer, BuildReport, Document, DocumentInfo, Passage
 from rag.settings import SearchMode, Settings
 
@@ -31,7 +36,7 @@ class Engine:
                  generator: Generator | None = None, analyzer: Analyzer | None = None):
         self.settings = settings
         self.analyzer = analyzer or get_analyzer(settings.nlp)
-        self.generator = generator  # None: the extractive generator over the current snapshot
+        self.generator = generator  # a custom generator, used by default when given
         self.index_dir = Path(settings.index_dir)
         self.corpus_dir = Path(settings.corpus_dir)
         self.embedder = embedder
@@ -41,11 +46,53 @@ class Engine:
         self._checked = time.monotonic()
 
     @cached_property
-    def question_reader(self):
+    def question_reader(self) -> QuestionReader:
         """Question parsing, analysis and follow-up resolution (built on first use)."""
-        from rag.answering.pipeline import QuestionReader
-
         return QuestionReader(self.analyzer, self.embedder)
+
+    def evidence(self) -> SnapshotEvidence:
+        """What answering reads from the index as it is now."""
+        return SnapshotEvidence(self.snapshot, self.analyzer, self.embedder, self.settings)
+
+    @cached_property
+    def asker(self) -> Asker:
+        """The ask pipeline with its generators: extractive always, the language model when one is configured."""
+        settings = self.settings
+        reader = self.question_reader
+        generators: dict[str, Generator] = {
+            "extractive": ExtractiveGenerator(self.evidence, reader, self.embedder.embed_query, settings.answer)}
+        if settings.llm.configured:
+            verifier = Verifier(self.embedder.embed_passages, self.analyzer.parse,
+                                lambda passage: self.evidence().sentences(passage), settings.llm.support_threshold)
+            generators["llm"] = OpenAIChatGenerator(settings.llm, verifier)
+        if self.generator is not None:
+            generators[self.generator.name] = self.generator
+        default = self.generator.name if self.generator is not None else settings.generator
+        if default not in generators:
+            raise ConfigurationError(f"generator {default!r} is chosen but no model server is configured: set "
+                                     "RAG_LLM_BASE_URL and RAG_LLM_MODEL (or RAG_GENERATOR=extractive)")
+
+        def retrieve(query: str, depth: int, mode: str) -> list[Passage]:
+            return retrieval.search(self.snapshot, self.embedder, query, settings.retrieval, k=depth, mode=mode)
+
+        return Asker(settings, reader, retrieve, generators, default)
+
+    @property
+    def generators(self) -> list[str]:
+        """Names of the generators this engine can answer with."""
+        return list(self.asker.generators)
+
+    def check_generators(self) -> None:
+        """At start-up: a configured model server that answers without the configured model is an error; one that
+        does not answer yet is only logged (questions fall back to extractive answers with a notice)."""
+        llm = self.asker.generators.get("llm")
+        if isinstance(llm, OpenAIChatGenerator):
+            try:
+                llm.check()
+            except ConfigurationError as exc:
+                if "does not serve" in str(exc):
+                    raise
+                log.warning("%s; answers will be extractive until it does", exc)
 
     @property
     def snapshot(self) -> store.Snapshot:
@@ -81,11 +128,14 @@ class Engine:
         return retrieval.search(self.snapshot, self.embedder, query, r, k, inputs.validate_mode(mode, r.mode), mmr)
 
     def ask(self, question: str, history: Sequence[object] | None = None, k: int | None = None,
-            mode: SearchMode | None = None) -> Answer:
+            mode: SearchMode | None = None, generator: str | None = None) -> Answer:
         """Answer a question (with optional chat history) from the corpus, with citations; see rag.answering."""
-        from rag.answering.pipeline import answer_question
+        return self.asker.ask(question, history, k, mode, generator)
 
-        return answer_question(self, question, history, k=k, mode=mode)
+    def stream(self, question: str, history: Sequence[object] | None = None, k: int | None = None,
+               mode: SearchMode | None = None, generator: str | None = None) -> Iterator[str | Answer]:
+        """The answer's text as it is written (deltas), then the finished Answer."""
+        return self.asker.stream(question, history, k, mode, generator)
 
     def documents(self) -> list[DocumentInfo]:
         """The corpus as a table, ordered by document id."""
@@ -158,11 +208,17 @@ def load(index_dir: str | Path | None = None, corpus_dir: str | Path | None = No
     settings = _settings(index_dir, corpus_dir, settings)
     embedder = get_embedder(settings.embedding)
     analyzer = get_analyzer(settings.nlp)
-    if not (settings.index_dir / store.POINTER).exists() or corpus.is_pending(settings.corpus_dir):
-        # no index yet, or an add or remove stopped between the corpus and the index: bring the index in line
+    snapshot = None
+    if (settings.index_dir / store.POINTER).exists() and not corpus.is_pending(settings.corpus_dir):
+        try:
+            snapshot, _ = store.load(settings.index_dir, settings)
+        except IndexMismatchError as exc:  # another code version or model: the corpus folder rebuilds it
+            log.warning("%s: re-processing the corpus", str(exc).split(". Rebuild")[0])
+    if snapshot is None:
+        # no index yet, an index from other code, or an add or remove stopped between corpus and index
         log.info("building the index at %s from %s", settings.index_dir, settings.corpus_dir)
         snapshot, _ = indexing.build(settings.corpus_dir, settings.index_dir, settings, embedder, progress=progress,
                                      analyzer=_analyzer(settings))
-    else:
-        snapshot, _ = store.load(settings.index_dir, settings)
-    return Engine(settings, snapshot, embedder, analyzer=analyzer)
+    engine = Engine(settings, snapshot, embedder, analyzer=analyzer)
+    engine.check_generators()
+    return engine

@@ -31,6 +31,14 @@ class ModelLoadError(RagError):
     """The embedding model could not be loaded from local files."""
 
 
+class GenerationError(RagError):
+    """A language model could not answer: its server is unreachable, too slow, or returned something unusable."""
+
+
+class ConfigurationError(RagError):
+    """A configured component (a model server, a model name) is missing or wrong."""
+
+
 def rebuild_hint(index_dir: object) -> str:
     """The one sentence every index error ends with."""
     return f"Rebuild it with: rag index --rebuild --index {index_dir}"

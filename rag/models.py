@@ -133,10 +133,12 @@ def relative_name(path: Path, root: Path) -> str:
 
 
 class ChatMessage(BaseModel):
-    """One turn of a conversation, in the shape Gradio and OpenAI-style clients use."""
+    """One turn of a conversation, in the shape Gradio and OpenAI-style clients use; an assistant message may carry
+    the structured `Answer` it shows, so follow-ups read the conversation as data rather than re-parsing text."""
 
     role: Literal["user", "assistant"]
     content: str
+    answer: Answer | None = None
 
 
 class Citation(BaseModel):
@@ -169,3 +171,13 @@ class Answer(BaseModel):
     rewritten_query: str
     confidence: float = Field(ge=0, le=1)
     seconds: float = 0.0
+    answer_type: str | None = Field(None, description="What the question asked for (a Li & Roth class).")
+    generator: Literal["extractive", "llm"] = "extractive"
+    verified: bool | None = Field(None, description="Every sentence of a generated answer is supported by the "
+                                  "passage it cites (always True for extractive answers, which only quote).")
+    unsupported_claims: list[str] = Field(default_factory=list, description="Sentences that failed the check.")
+    notice: str | None = Field(None, description="Why the answer came from another generator than asked "
+                               "(e.g. the model server was unreachable).")
+
+
+ChatMessage.model_rebuild()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -122,6 +123,35 @@ class AnswerSettings(BaseModel):
     agreement_similarity: float = Field(0.8, description="Sentences this similar state the same fact.")
 
 
+def _env(name: str) -> str | None:
+    return os.environ.get(name) or None
+
+
+class LLMSettings(BaseModel):
+    """An OpenAI-compatible chat model server (Ollama, vLLM, llama.cpp's server, LM Studio, a hosted API)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    base_url: str | None = Field(default_factory=lambda: _env("RAG_LLM_BASE_URL"),
+                                 description="e.g. http://127.0.0.1:11434/v1 (Ollama); RAG_LLM_BASE_URL.")
+    model: str | None = Field(default_factory=lambda: _env("RAG_LLM_MODEL"), description="RAG_LLM_MODEL.")
+    api_key_env: str = Field("RAG_LLM_API_KEY", description="The environment variable holding the API key: the key "
+                             "itself is never stored in settings, written or logged.")
+    temperature: float = Field(0.1, ge=0, le=2)
+    max_tokens: int = Field(256, ge=16, description="Longest answer the model may write.")
+    timeout: float = Field(60.0, gt=0, description="Seconds for a whole answer: never waited on longer.")
+    context_tokens: int = Field(2048, ge=512, description="The model's context window: passages are packed, best "
+                                "first, into what the instruction, question and answer leave of it.")
+    condense: bool = Field(True, description="Rewrite follow-ups to stand alone with the model.")
+    support_threshold: float = Field(0.55, description="Cosine between a generated sentence and the best sentence "
+                                     "of a passage it cites above which it counts as said there (see "
+                                     "scripts/calibrate_verifier.py).")
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.base_url and self.model)
+
+
 class Settings(BaseModel):
     """Everything configurable; `Settings()` gives working defaults."""
 
@@ -134,6 +164,10 @@ class Settings(BaseModel):
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
     nlp: NlpSettings = NlpSettings()
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    generator: Literal["extractive", "llm"] = Field(
+        default_factory=lambda: "llm" if _env("RAG_GENERATOR") == "llm" else "extractive",
+        description="The default generator; RAG_GENERATOR=extractive|llm.")
     index_analysis: bool = Field(
         True, description="Parse every passage with spaCy at index time (answering needs it; BEIR retrieval does not).")
     index_sentences: bool = Field(
@@ -149,4 +183,3 @@ class Settings(BaseModel):
     max_message_chars: int = Field(4000, ge=100, description="Each chat message is read up to this length.")
 
 
-DEFAULT_SETTINGS = Settings()

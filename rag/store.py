@@ -113,6 +113,11 @@ class Snapshot:
         matrix, starts = table
         return np.maximum.reduceat(matrix @ query, starts)
 
+    @cached_property
+    def chunk_rows(self) -> dict[str, int]:
+        """chunk_id -> row in `passages`."""
+        return {p.chunk_id: row for row, p in enumerate(self.passages)}
+
     def passage_count(self, doc_id: str) -> int:
         return sum(1 for p in self.passages if p.doc_id == doc_id)
 
@@ -185,9 +190,12 @@ def read_pointer(index_dir: Path) -> tuple[str, str]:
     except (OSError, UnicodeDecodeError) as exc:
         raise IndexCorruptError(f"index at {index_dir}: {POINTER} is damaged ({_short(exc)}). "
                                 + rebuild_hint(index_dir)) from exc
+    if len(lines) == 1 and lines[0].startswith(GENERATION_PREFIX) and "/" not in lines[0] \
+            and (index_dir / lines[0]).is_dir():
+        raise IndexMismatchError(f"index at {index_dir} was written by an older version of this code. "
+                                 + rebuild_hint(index_dir))
     if len(lines) != 2 or not lines[0].startswith(GENERATION_PREFIX) or "/" in lines[0] or len(lines[1]) != 64:
-        raise IndexCorruptError(f"index at {index_dir}: {POINTER} is damaged or from an older version. "
-                                + rebuild_hint(index_dir))
+        raise IndexCorruptError(f"index at {index_dir}: {POINTER} is damaged. " + rebuild_hint(index_dir))
     return lines[0], lines[1]
 
 

@@ -26,23 +26,23 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import rag  # noqa: E402
-from rag.answering.pipeline import extractive_generator, prepare  # noqa: E402
+
 from rag.answering.scoring import FEATURES  # noqa: E402
-from rag.evaluation.qa_eval import history_messages  # noqa: E402
+from rag.evaluation.qa_eval import Replay  # noqa: E402
 from rag.evaluation.questions import load_questions  # noqa: E402
 from rag.evaluation.squad import token_f1  # noqa: E402
 
 
 def examples(engine, questions):
     """Per question: (feature matrix, labels, answerable)."""
-    generator = extractive_generator(engine)
+    generator = engine.asker.generators["extractive"]
+    replay = Replay(engine)
     out = []
     for q in questions:
-        earlier = []
-        for turn in q.history:
-            earlier.append((turn, engine.ask(turn, history=history_messages(earlier))))
-        prepared = prepare(engine, q.question, history_messages(earlier))
-        candidates = generator.candidates(prepared.analysis, prepared.query, prepared.passages)
+        history = replay.conversation(q.history).messages()
+        resolved, analysis = engine.question_reader.read(q.question, history)
+        passages = engine.asker.retrieve(resolved.text, engine.settings.answer.passages, "hybrid")
+        candidates = generator.candidates(analysis, resolved.text, passages)
         x = np.array([[c.features.get(f, 0.0) for f in FEATURES] for c in candidates]).reshape(-1, len(FEATURES))
         y = np.array([q.answerable and c.sentence.passage.doc_id in q.sources
                       and (max(token_f1(a, c.text) for a in q.answers) >= 0.5

@@ -159,14 +159,29 @@ def test_history_shapes(seed_engine):
 
 
 def test_generator_is_pluggable(seed_engine):
+    """A generator sees the question as typed, the conversation as data and the passages; the pipeline adds the
+    searched query, the passages shown and the timing, and streams whatever it yields."""
+    seen = {}
+
     class Echo(rag.Generator):
-        def generate(self, question, query, passages, context_terms=()):
+        name = "echo"
+
+        def generate(self, question, history, passages):
+            seen.update(question=question, history=list(history))
             top = passages[0]
             citation = rag.Citation(n=1, doc_id=top.doc_id, chunk_id=top.chunk_id, quote=top.text[:20],
                                     start=top.start, end=top.start + 20, passage_text=top.text,
                                     passage_start=top.start, score=top.score)
-            return rag.Draft(text="echo [1]", answered=True, citations=[citation], confidence=0.5)
+            return rag.Answer(question=question, text="echo [1]", answered=True, citations=[citation],
+                              rewritten_query=question, confidence=0.5)
 
     engine = rag.Engine(seed_engine.settings, seed_engine.snapshot, seed_engine.embedder, generator=Echo())
-    answer = engine.ask(EXAMPLE)
+    first = seed_engine.ask(EXAMPLE)
+    history = rag.Conversation().add(EXAMPLE, first).messages()
+    answer = engine.ask("And what about life expectancy?", history=history)
     assert answer.text == "echo [1]" and answer.citations[0].doc_id == answer.passages[0].doc_id
+    assert seen["question"] == "And what about life expectancy?"
+    assert seen["history"][1].answer.short_answer == "1.7:1"  # the earlier answer as data, not text to re-parse
+    assert answer.rewritten_query != answer.question and answer.seconds > 0
+    assert list(engine.stream(EXAMPLE))[:-1] == ["echo [1]"]
+    assert engine.generators == ["extractive", "echo"] and engine.ask(EXAMPLE, generator="extractive").answered

@@ -398,10 +398,14 @@ def test_index_from_another_model_or_format_raises_mismatch(index_copy: SeedInde
     pointer = index_copy.index_dir / store.POINTER  # as another version of the code would have written it
     pointer.write_text(f"{path.parent.name}\n{hashlib.sha256(data).hexdigest()}\n", encoding="utf-8")
     with pytest.raises(rag.IndexMismatchError) as info:
-        rag.load(index_dir=index_copy.index_dir, corpus_dir=index_copy.corpus_dir)
+        store.load(index_copy.index_dir, rag.Settings())
     message = str(info.value)
     assert words in message and str(value) in message and "rag index --rebuild" in message
     assert not isinstance(info.value, rag.IndexCorruptError)
+    # opening it re-processes the corpus folder (the source of truth) instead of failing
+    engine = rag.load(index_dir=index_copy.index_dir, corpus_dir=index_copy.corpus_dir)
+    assert len(engine.documents()) == 5 and store.read_manifest(index_copy.index_dir).format_version == \
+        store.FORMAT_VERSION
 
 
 def test_missing_index_and_missing_corpus_is_a_clear_error(tmp_path: Path) -> None:

@@ -153,9 +153,11 @@ def test_history_is_replayed_in_order_and_shared_prefixes_reused() -> None:
     questions = [EvalQuestion(id="x", question="Q3", answers=["a"], sources=["d"], history=["H1", "H2"]),
                  EvalQuestion(id="y", question="Q4", answers=["a"], sources=["d"], history=["H1"])]
     run_eval(engine, questions, progress=False)
-    h1 = [{"role": "user", "content": "H1"}, {"role": "assistant", "content": "A1 text"}]
-    h2 = h1 + [{"role": "user", "content": "H2"}, {"role": "assistant", "content": "A2 text"}]
-    assert engine.calls == [("H1", []), ("H2", h1), ("Q3", h2), ("Q4", h1)]  # H1 is not asked twice
+    h1 = [("user", "H1"), ("assistant", "A1 text")]
+    h2 = h1 + [("user", "H2"), ("assistant", "A2 text")]
+    calls = [(q, [(m.role, m.content) for m in history]) for q, history in engine.calls]
+    assert calls == [("H1", []), ("H2", h1), ("Q3", h2), ("Q4", h1)]  # H1 is not asked twice
+    assert engine.calls[2][1][1].answer.text == "A1 text"  # earlier answers travel as data
 
 
 def test_engine_error_is_recorded_not_fatal() -> None:

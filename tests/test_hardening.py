@@ -277,13 +277,22 @@ def test_a_damaged_pointer_is_a_clear_error(index_copy: SeedIndex, content: byte
         rag.load(index_dir=index_copy.index_dir, corpus_dir=index_copy.corpus_dir)
 
 
-def test_another_pipeline_version_is_rebuilt_by_index_and_refused_by_load(index_copy: SeedIndex,
-                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_another_pipeline_version_re_processes_every_document(index_copy: SeedIndex,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(store, "PIPELINE_VERSION", "a-newer-pipeline")
     with pytest.raises(rag.IndexMismatchError, match="document pipeline.*rag index --rebuild"):
-        rag.load(index_dir=index_copy.index_dir, corpus_dir=index_copy.corpus_dir)
+        store.load(index_copy.index_dir, rag.Settings())
     report = rag.build(corpus_dir=index_copy.corpus_dir, index_dir=index_copy.index_dir)
     assert report.rebuilt and len(report.added) == 5
+    assert store.read_manifest(index_copy.index_dir).pipeline == "a-newer-pipeline"
+    assert rag.load(index_dir=index_copy.index_dir, corpus_dir=index_copy.corpus_dir).search("Hangzhou")
+
+
+def test_an_index_from_an_older_version_is_rebuilt_when_opened(index_copy: SeedIndex) -> None:
+    pointer = index_copy.index_dir / store.POINTER
+    pointer.write_text(pointer.read_text(encoding="utf-8").split()[0] + "\n", encoding="utf-8")  # the old format
+    with pytest.raises(rag.IndexMismatchError, match="older version"):
+        store.load(index_copy.index_dir, rag.Settings())
     assert rag.load(index_dir=index_copy.index_dir, corpus_dir=index_copy.corpus_dir).search("Hangzhou")
 
 

@@ -42,7 +42,8 @@ def client(api_url):
 def test_only_ask_and_search_are_public(client) -> None:
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     assert set(endpoints) == {"/ask", "/search"}
-    assert [p["parameter_name"] for p in endpoints["/ask"]["parameters"]] == ["question", "history", "k", "mode"]
+    assert [p["parameter_name"] for p in endpoints["/ask"]["parameters"]] == ["question", "history", "k", "mode",
+                                                                             "generator"]
 
 
 def test_ask_returns_cited_answer(client) -> None:

@@ -7,7 +7,8 @@ Run it with `rag serve` or `python -m ui.app [--host 127.0.0.1] [--port 7860] [-
 
 API endpoints (for `gradio_client.Client(url).predict(..., api_name=...)`):
 
-    /ask    (question: str, history: str | list | None = None, k: int = 5, mode: str = "hybrid") -> dict
+    /ask    (question: str, history: str | list | None = None, k: int = 5, mode: str = "hybrid",
+             generator: str | None = None) -> dict
             history is a list of {"role": "user"|"assistant", "content": str} messages, or that list as a JSON
             string; content may also be Gradio's list of blocks. Returns `rag.models.Answer` as a JSON dict:
             question, text, answered, short_answer, citations [{n, doc_id, chunk_id, title, date, publisher, quote,
@@ -15,7 +16,8 @@ API endpoints (for `gradio_client.Client(url).predict(..., api_name=...)`):
     /search (query: str, k: int = 5, mode: str = "hybrid") -> list[dict]
             The k best passages: [{doc_id, chunk_id, text, score, title, date, publisher, start, end}].
 
-    mode is "hybrid", "dense" or "lexical"; k is 1..50.
+    mode is "hybrid", "dense" or "lexical"; k is 1..100; generator is "extractive" or, when a model server is
+    configured, "llm" (the answer then carries generator, verified and unsupported_claims).
 """
 
 from __future__ import annotations
@@ -25,12 +27,14 @@ import json
 import logging
 import os
 import tempfile
+import time
 from pathlib import Path
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
 import gradio as gr  # noqa: E402
 
+from rag.conversation import Conversation  # noqa: E402
 from rag.errors import RagError  # noqa: E402
 from rag.loading import SUPPORTED  # noqa: E402
 from ui import render  # noqa: E402
@@ -46,6 +50,7 @@ EXAMPLES = [
 ]
 MODES = ["hybrid", "dense", "lexical"]
 ASK_CONCURRENCY = 4
+STREAM_REFRESH_SECONDS = 0.15
 
 
 class RagBlocks(gr.Blocks):
@@ -99,18 +104,29 @@ def build_app(engine, examples: list[str] | None = None, title: str = "News Q&A"
 
     # ---- handlers -------------------------------------------------------------------------------------------------
 
-    def respond(question, chat, history, k, mode):
-        """Stream one turn: the question, then the answer, then its sources."""
+    def respond(question, chat, conversation, k, mode, generator=None):
+        """Stream one turn: the question, the answer as it is written, then the checked answer and its sources."""
         question = (question or "").strip()
         if not question:
             gr.Warning("Type a question first.")
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
+        conversation = conversation if isinstance(conversation, Conversation) else Conversation()
         chat = list(chat or []) + [{"role": "user", "content": render.user_message(question)},
                                    {"role": "assistant", "content": render.PENDING_ANSWER}]
         yield chat, gr.skip(), "", render.PENDING_SOURCES, gr.skip()
+        answer, written, shown = None, "", 0.0
         try:
-            answer = engine.ask(question, history=list(history or []), k=k, mode=mode)
+            for item in engine.stream(question, history=conversation.messages(), k=k, mode=mode,
+                                      generator=generator or None):
+                if isinstance(item, str):
+                    written += item
+                    if time.monotonic() - shown > STREAM_REFRESH_SECONDS:  # a few redraws a second, not one a token
+                        shown = time.monotonic()
+                        chat[-1] = {"role": "assistant", "content": render.streaming_message(written)}
+                        yield chat, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                else:
+                    answer = item
         except (RagError, ValueError) as exc:
             chat[-1] = {"role": "assistant", "content": render.error_message(str(exc))}
             yield chat, gr.skip(), gr.skip(), render.EMPTY_SOURCES, render.EMPTY_PASSAGES
@@ -121,13 +137,12 @@ def build_app(engine, examples: list[str] | None = None, title: str = "News Q&A"
             yield chat, gr.skip(), gr.skip(), render.EMPTY_SOURCES, render.EMPTY_PASSAGES
             return
         chat[-1] = {"role": "assistant", "content": render.answer_message(answer)}
-        history = list(history or []) + [{"role": "user", "content": question},
-                                         {"role": "assistant", "content": answer.text}]
-        yield chat, history, gr.skip(), render.PENDING_SOURCES, gr.skip()
-        yield chat, history, gr.skip(), render.sources_html(answer), render.passages_html(answer)
+        conversation = conversation.add(question, answer)
+        yield chat, conversation, gr.skip(), render.PENDING_SOURCES, gr.skip()
+        yield chat, conversation, gr.skip(), render.sources_html(answer), render.passages_html(answer)
 
     def new_chat():
-        return [], [], "", render.EMPTY_SOURCES, render.EMPTY_PASSAGES
+        return [], Conversation(), "", render.EMPTY_SOURCES, render.EMPTY_PASSAGES
 
     def corpus_view():
         docs = engine.documents()
@@ -181,10 +196,11 @@ def build_app(engine, examples: list[str] | None = None, title: str = "News Q&A"
 
     # ---- API (documented in the module docstring) -----------------------------------------------------------------
 
-    def ask(question: str, history: str | list | None = None, k: int = default_k, mode: str = "hybrid") -> dict:
+    def ask(question: str, history: str | list | None = None, k: int = default_k, mode: str = "hybrid",
+            generator: str | None = None) -> dict:
         """Answer a question from the articles with numbered citations; history: prior messages (list or JSON)."""
         try:
-            answer = engine.ask(question, history=parse_history(history), k=k, mode=mode)
+            answer = engine.ask(question, history=parse_history(history), k=k, mode=mode, generator=generator or None)
         except (RagError, ValueError) as exc:
             raise refuse(str(exc)) from None
         return answer.model_dump(mode="json")
@@ -205,7 +221,7 @@ def build_app(engine, examples: list[str] | None = None, title: str = "News Q&A"
                                "max_file_size": settings.max_file_bytes + 1024 * 1024}
         gr.Markdown(f"# {render.esc(title)}\nAnswers come only from the indexed news articles, each with numbered "
                     "citations to the sentence that supports it.", elem_id="rag-header")
-        history = gr.State([])
+        conversation = gr.State(Conversation())
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
                 with gr.Row(equal_height=False):
@@ -224,6 +240,11 @@ def build_app(engine, examples: list[str] | None = None, title: str = "News Q&A"
                         with gr.Accordion("Settings", open=False):
                             k = gr.Slider(1, 20, value=default_k, step=1, label="Passages to retrieve (k)")
                             mode = gr.Radio(MODES, value=settings.retrieval.mode, label="Retrieval mode")
+                            # shown only when a model server is configured (RAG_LLM_BASE_URL, RAG_LLM_MODEL)
+                            generator = gr.Radio(engine.generators, value=engine.asker.default, label="Answers by",
+                                                 info="extractive quotes the articles; llm writes an answer whose "
+                                                      "sentences are each checked against their sources",
+                                                 visible=len(engine.generators) > 1, elem_id="rag-generator")
                     with gr.Column(scale=2, min_width=320):
                         gr.Markdown("### Sources")
                         sources = gr.HTML(render.EMPTY_SOURCES, elem_id="rag-sources", js_on_load=None)
@@ -249,13 +270,13 @@ def build_app(engine, examples: list[str] | None = None, title: str = "News Q&A"
                         remove_result = gr.HTML(elem_id="rag-remove-result", js_on_load=None)
 
         # ---- events ---------------------------------------------------------------------------------------------
-        chat_outputs = [chat, history, box, sources, passages]
+        chat_outputs = [chat, conversation, box, sources, passages]
         ask_opts = dict(concurrency_id="ask", concurrency_limit=ASK_CONCURRENCY, api_visibility="private",
                         show_progress="minimal")
-        box.submit(respond, [box, chat, history, k, mode], chat_outputs, **ask_opts)
-        send.click(respond, [box, chat, history, k, mode], chat_outputs, **ask_opts)
+        box.submit(respond, [box, chat, conversation, k, mode, generator], chat_outputs, **ask_opts)
+        send.click(respond, [box, chat, conversation, k, mode, generator], chat_outputs, **ask_opts)
         for button in example_buttons:
-            button.click(respond, [button, chat, history, k, mode], chat_outputs, **ask_opts)
+            button.click(respond, [button, chat, conversation, k, mode, generator], chat_outputs, **ask_opts)
         clear.click(new_chat, None, chat_outputs, queue=False, api_visibility="private")
         chat.clear(new_chat, None, chat_outputs, queue=False, api_visibility="private")
 

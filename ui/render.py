@@ -136,12 +136,44 @@ def answer_message(answer: Answer) -> str:
         f'<li><span class="rag-num">{c.n}</span> {esc(c.title or c.doc_id)}'
         f'{" · " + esc(c.publisher) if c.publisher else ""}{" · " + esc(_date(c.date)) if c.date else ""}</li>'
         for c in answer.citations)
-    head, sep, rest = (answer.text or "").strip().partition("\n\n")
-    body = (f'<div class="rag-short">{answer_html(head)}</div><div class="rag-answer-quotes">'
-            f'{answer_html(rest.strip())}</div>') if sep and len(head) <= 200 else answer_html(answer.text)
-    return ('<div class="rag-answer">' + f'<div class="rag-answer-text">{body}</div>'
+    if answer.generator == "llm":
+        body = generated_html(answer)
+    else:
+        head, sep, rest = (answer.text or "").strip().partition("\n\n")
+        body = (f'<div class="rag-short">{answer_html(head)}</div><div class="rag-answer-quotes">'
+                f'{answer_html(rest.strip())}</div>') if sep and len(head) <= 200 else answer_html(answer.text)
+    notice = f'<div class="rag-notice-line">⚠ {esc(answer.notice)}</div>' if answer.notice else ""
+    checked = ""
+    if answer.generator == "llm":
+        checked = (" · every sentence checked against its source" if answer.verified else
+                   f" · {len(answer.unsupported_claims)} sentence(s) not supported by their sources")
+    return ('<div class="rag-answer">' + notice + f'<div class="rag-answer-text">{body}</div>'
             + (f'<ul class="rag-answer-sources">{sources}</ul>' if sources else "")
-            + f'<div class="rag-answer-foot">confidence {answer.confidence:.0%} · {answer.seconds:.1f}s</div></div>')
+            + f'<div class="rag-answer-foot">confidence {answer.confidence:.0%} · {answer.seconds:.1f}s'
+              f'{esc(checked)}</div></div>')
+
+
+def generated_html(answer: Answer) -> str:
+    """A model's answer with every sentence that failed the check struck through and flagged."""
+    text = answer.text or ""
+    parts, last = [], 0
+    for claim in answer.unsupported_claims:
+        at = text.find(claim, last)
+        if at < 0:
+            continue
+        parts.append(answer_html(text[last:at]))
+        parts.append(f'<del class="rag-unsupported" title="not supported by the passage it cites">'
+                     f'{answer_html(claim)}</del><span class="rag-flag-unsupported"> (unsupported)</span>')
+        last = at + len(claim)
+    parts.append(answer_html(text[last:]))
+    return "".join(parts)
+
+
+def streaming_message(text: str) -> str:
+    """A model's answer while it is being written (checked once complete)."""
+    return (f'<div class="rag-answer rag-streaming"><div class="rag-answer-text">{answer_html(text)}</div>'
+            '<div class="rag-answer-foot">writing… (each sentence is checked against its source when done)</div>'
+            '</div>')
 
 
 def error_message(message: str) -> str:

@@ -69,6 +69,9 @@ ul.rag-results li { margin: 3px 0; }
 .dark .rag-ok { color: #4ade80; }
 .rag-bad { color: #b91c1c; }
 .rag-pending { color: #6b7280; }
+.rag-unsupported { color: #b91c1c; text-decoration: line-through; }
+.rag-flag-unsupported { color: #b91c1c; font-size: 0.85em; }
+.rag-notice-line { color: #92400e; font-size: 0.9em; margin-bottom: 0.4em; }
 .dark .rag-bad { color: #f87171; }
 .rag-flag { font-weight: 700; }
 .rag-notice { padding: 4px 0; }

@@ -10,20 +10,22 @@ fixed connecting words.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
+from pydantic import BaseModel
 
 from rag.answering.answer_types import COMPATIBLE
 from rag.answering.candidates import Candidate, find_candidates, trim_known
 from rag.answering.dating import relative_year_note
 from rag.answering.descriptions import description
 from rag.answering.evidence import EvidenceStore, Sentence, gather, match_terms, mentions
-from rag.answering.generator import Draft, Generator
+from rag.answering.generator import Generator
 from rag.answering.quantities import normalise_figure
 from rag.answering.question import QuestionAnalysis
+from rag.answering.reading import QuestionReader
 from rag.answering.scoring import candidate_features, score, sentence_features
-from rag.models import Citation, Passage
+from rag.models import Answer, ChatMessage, Citation, Passage
 from rag.settings import AnswerSettings
 from rag.text import stem, terms
 
@@ -31,15 +33,38 @@ ABSTAIN_TEXT = "The articles do not answer this question."
 FIGURE_LABELS = frozenset({"MONEY", "PERCENT", "RATIO", "CARDINAL", "QUANTITY", "SCORE", "AGE", "DURATION"})
 
 
+class Draft(BaseModel):
+    """The extractive answer before the pipeline's common fields are added."""
+
+    text: str
+    answered: bool
+    short_answer: str | None = None
+    citations: list[Citation] = []
+    confidence: float = 0.0
+
+
 class ExtractiveGenerator(Generator):
     """Typed span extraction over retrieved passages (no language model)."""
 
-    def __init__(self, store: EvidenceStore, query_vector: Callable[[str], np.ndarray], settings: AnswerSettings):
-        self.store = store
+    name = "extractive"
+
+    def __init__(self, evidence: Callable[[], EvidenceStore], reader: QuestionReader,
+                 query_vector: Callable[[str], np.ndarray], settings: AnswerSettings):
+        self.evidence = evidence  # the store of the index as it is now (it changes when documents do)
+        self.reader = reader
         self.query_vector = query_vector
         self.settings = settings
 
-    def generate(self, question: QuestionAnalysis, query: str, passages: list[Passage]) -> Draft:
+    def generate(self, question: str, history: Sequence[ChatMessage], passages: list[Passage]) -> Answer:
+        resolved, analysis = self.reader.read(question, history)
+        draft = self.compose_answer(analysis, resolved.text, passages)
+        return Answer(question=question, text=draft.text, answered=draft.answered, short_answer=draft.short_answer,
+                      citations=draft.citations, passages=passages, rewritten_query=resolved.text,
+                      confidence=draft.confidence, answer_type=analysis.answer_type, generator="extractive",
+                      verified=True if draft.answered else None)
+
+    def compose_answer(self, question: QuestionAnalysis, query: str, passages: list[Passage]) -> Draft:
+        """The answer to an analysed question (`query` is the standalone text that was searched)."""
         ranked = self.candidates(question, query, passages)
         if not ranked or ranked[0].score < self.settings.abstain_below:
             return self._abstain(passages, self._confidence(ranked[0].score if ranked else 0.0))
@@ -47,16 +72,17 @@ class ExtractiveGenerator(Generator):
 
     def candidates(self, question: QuestionAnalysis, query: str, passages: list[Passage]) -> list[Candidate]:
         """Every admissible candidate answer in the passages, with its features and score, best first."""
-        sentences = gather(passages, self.store)
+        store = self.evidence()
+        sentences = gather(passages, store)
         if not sentences:
             return []
-        match_terms(question, sentences, self.query_vector(query), self.store, self.settings)
-        return self.rank(question, sentences)
+        match_terms(question, sentences, self.query_vector(query), store, self.settings)
+        return self.rank(question, sentences, store)
 
-    def rank(self, question: QuestionAnalysis, sentences: list[Sentence]) -> list[Candidate]:
+    def rank(self, question: QuestionAnalysis, sentences: list[Sentence], store: EvidenceStore) -> list[Candidate]:
         """Every admissible candidate of the (matched) sentences with its features and score, best first."""
         wanted = frozenset(label for label, weight in COMPATIBLE.get(question.answer_type, {}).items() if weight > 0)
-        weights_by_term = {f.term: f.weight * self.store.idf(f.term) for f in question.focus}
+        weights_by_term = {f.term: f.weight * store.idf(f.term) for f in question.focus}
         question_terms = {f.term for f in question.focus} | set(terms(" ".join(question.names)))
         head = stem(question.head) if question.head else None
         known = lambda term: term in question_terms or term == head  # noqa: E731
@@ -64,9 +90,9 @@ class ExtractiveGenerator(Generator):
         order = sorted(sentences, key=lambda s: -(s.similarity + s.coverage))
         standing = {id(s): 1.0 / (1 + i) for i, s in enumerate(order)}
         for sentence in sentences:
-            shared = sentence_features(sentence, question, self.store)
+            shared = sentence_features(sentence, question, store)
             shared["standing"] = standing[id(sentence)]
-            if not self._admissible(sentence, question, shared):
+            if not self._admissible(sentence, question, shared, store):
                 continue
             if question.descriptive:
                 out.append(self._describe(sentence, question, shared))
@@ -82,10 +108,11 @@ class ExtractiveGenerator(Generator):
         out.sort(key=lambda c: -c.score)
         return out
 
-    def _admissible(self, sentence: Sentence, question: QuestionAnalysis, shared: dict[str, float]) -> bool:
+    def _admissible(self, sentence: Sentence, question: QuestionAnalysis, shared: dict[str, float],
+                    store: EvidenceStore) -> bool:
         """Hard checks: every name and figure of the question is in the passage or its article's title and opening,
         and the sentence with its neighbours holds enough of what the question asks about."""
-        where = f"{sentence.passage.text} {sentence.passage.title or ''} {self.store.lead(sentence.passage.doc_id)}"
+        where = f"{sentence.passage.text} {sentence.passage.title or ''} {store.lead(sentence.passage.doc_id)}"
         if any(mentions(where, c) == 0 for c in question.names):
             return False
         return not question.focus or shared["window"] >= self.settings.min_window_coverage

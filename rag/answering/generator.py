@@ -1,30 +1,29 @@
-"""The answer-composition interface: question and passages in, answer text with citations out.
+"""The answer-composition seam: a generator turns a question, the conversation before it and the retrieved passages
+into a cited `Answer`; `stream` yields the answer text as it is produced, then the finished `Answer`.
 
-The extractive generator is the default; a language-model backend implements the same `generate` and plugs in
-without touching retrieval, the pipeline or the UI.
+The extractive generator is the default; `OpenAIChatGenerator` drives any OpenAI-compatible model server. The
+pipeline fills in what is common to both (the query searched, the passages shown, timing).
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from collections.abc import Iterator, Sequence
 
-from rag.answering.question import QuestionAnalysis
-from rag.models import Citation, Passage
-
-
-class Draft(BaseModel):
-    """What a generator returns; the pipeline adds the question, passages, rewrite and timing."""
-
-    text: str
-    answered: bool
-    short_answer: str | None = None
-    citations: list[Citation] = []
-    confidence: float = 0.0
+from rag.models import Answer, ChatMessage, Passage
 
 
 class Generator:
     """Composes an answer from retrieved passages; every claim must come with a citation."""
 
-    def generate(self, question: QuestionAnalysis, query: str, passages: list[Passage]) -> Draft:
-        """Answer `question` (analysed; `query` is the standalone text searched) from `passages`, best first."""
+    name = "base"
+
+    def generate(self, question: str, history: Sequence[ChatMessage], passages: list[Passage]) -> Answer:
+        """Answer `question` (as the user typed it; `history` holds the turns before it) from `passages`, best
+        first."""
         raise NotImplementedError
+
+    def stream(self, question: str, history: Sequence[ChatMessage], passages: list[Passage]) -> Iterator[str | Answer]:
+        """Text deltas as they are produced, then the finished Answer (by default: all the text at once)."""
+        answer = self.generate(question, history, passages)
+        yield answer.text
+        yield answer

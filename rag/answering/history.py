@@ -9,8 +9,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from pydantic import ValidationError
+
 from rag.inputs import repair_text
-from rag.models import ChatMessage
+from rag.models import Answer, ChatMessage
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +55,8 @@ def normalise_history(history: Sequence[object] | None, max_messages: int = 20,
     for position in range(start, len(history)):
         item = history[position]
         if isinstance(item, ChatMessage):
-            messages.append(ChatMessage(role=item.role, content=repair_text(item.content)[:max_chars]))
+            messages.append(ChatMessage(role=item.role, content=repair_text(item.content)[:max_chars],
+                                        answer=item.answer))
             continue
         data = item.model_dump() if hasattr(item, "model_dump") else item
         if not isinstance(data, dict) or "role" not in data or "content" not in data:
@@ -70,5 +73,17 @@ def normalise_history(history: Sequence[object] | None, max_messages: int = 20,
             if data["content"] is None or isinstance(data["content"], (list, tuple, dict)):
                 continue  # files, images and other non-text blocks carry nothing a text answerer can use
             raise ValueError(f"history item {position}: content must be text, got {type(data['content']).__name__}")
-        messages.append(ChatMessage(role=role, content=text))
+        messages.append(ChatMessage(role=role, content=text, answer=_answer_of(data) if role == "assistant" else None))
     return messages
+
+
+def _answer_of(data: dict) -> Answer | None:
+    """The structured answer a client sent back with an assistant message (the app's /ask returns one), if valid."""
+    raw = data.get("answer")
+    if not isinstance(raw, dict):
+        return None
+    try:
+        return Answer.model_validate(raw)
+    except ValidationError:
+        log.info("ignoring an assistant message's answer that is not a valid Answer")
+        return None

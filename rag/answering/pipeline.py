@@ -1,37 +1,35 @@
-"""`engine.ask`: validate, resolve follow-ups, analyse the question, retrieve, and let the generator compose a cited
-answer."""
+"""The one `ask` behind the app, the CLI and the evaluation: validate, make a follow-up standalone, retrieve, and let
+a generator compose the cited answer (streamed as it is written)."""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
-from functools import cached_property
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator, Sequence
+from typing import Protocol
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
 
-from rag import inputs, retrieval
-from rag.answering.answer_types import HeadNounClassifier
-from rag.answering.extractive import ExtractiveGenerator
+from rag import inputs
+from rag.answering.generator import Generator
 from rag.answering.history import normalise_history
-from rag.answering.quantities import find_quantities
-from rag.answering.question import FocusTerm, QuestionAnalysis, analyse_question
-from rag.answering.rewriting import Rewriter
+from rag.answering.reading import QuestionReader
 from rag.chunking import sentences
 from rag.embedding import Embedder
-from rag.models import Answer, Passage
+from rag.errors import GenerationError
+from rag.models import Answer, ChatMessage, Passage
 from rag.nlp import Analyzer
-from rag.settings import SearchMode, Settings
+from rag.settings import Settings
 from rag.store import Snapshot
-from rag.text import terms
-
-if TYPE_CHECKING:
-    from rag.engine import Engine
 
 log = logging.getLogger(__name__)
-CONTEXT_WEIGHT = 0.5  # a word borrowed from earlier turns counts half as much as one the user typed now
+
+Retrieve = Callable[[str, int, str], list[Passage]]  # (query, how many, mode) -> passages, best first
+
+
+class Condenser(Protocol):
+    def condense(self, question: str, history: Sequence[ChatMessage]) -> str:
+        """The question rewritten to stand alone, given the conversation before it."""
 
 
 class SnapshotEvidence:
@@ -39,10 +37,6 @@ class SnapshotEvidence:
 
     def __init__(self, snapshot: Snapshot, analyzer: Analyzer, embedder: Embedder, settings: Settings):
         self.snapshot, self.analyzer, self.embedder, self.settings = snapshot, analyzer, embedder, settings
-
-    @cached_property
-    def _rows(self) -> dict[str, int]:
-        return {p.chunk_id: row for row, p in enumerate(self.snapshot.passages)}
 
     def sentences(self, passage: Passage) -> list[tuple[int, int, np.ndarray]]:
         block = self.snapshot.sentences.get(passage.doc_id)
@@ -55,7 +49,7 @@ class SnapshotEvidence:
         return [(s.start, s.end, v) for s, v in zip(spans, vectors)]
 
     def parse(self, passage: Passage):
-        row = self._rows.get(passage.chunk_id)
+        row = self.snapshot.chunk_rows.get(passage.chunk_id)
         blob = self.snapshot.analyses[row] if row is not None else b""
         return self.analyzer.read(blob) if blob else self.analyzer.parse(passage.text)
 
@@ -70,79 +64,75 @@ class SnapshotEvidence:
         return self.snapshot.lexicon.matrix(words, self.embedder)
 
 
-class QuestionReader:
-    """Parses and analyses questions, and resolves follow-ups, with one spaCy pipeline and one head-noun classifier."""
+class Asker:
+    """Validate, condense, retrieve, generate. `generators` maps names ("extractive", "llm") to generators; the
+    extractive one is the fallback whenever another fails."""
 
-    def __init__(self, analyzer: Analyzer, embedder: Embedder):
-        self.analyzer = analyzer
-        self.classify = HeadNounClassifier(lambda words: embedder.embed_passages(words))
-        self.rewriter = Rewriter(analyzer.parse, self.analyse)
+    def __init__(self, settings: Settings, reader: QuestionReader, retrieve: Retrieve,
+                 generators: dict[str, Generator], default: str = "extractive"):
+        self.settings, self.reader, self.retrieve = settings, reader, retrieve
+        self.generators, self.default = generators, default
 
-    def analyse(self, text: str) -> QuestionAnalysis:
-        return analyse_question(self.analyzer.parse(text), self.classify)
+    def ask(self, question: str, history: Sequence[object] | None = None, k: object = None, mode: object = None,
+            generator: str | None = None) -> Answer:
+        """The finished answer (the last item of `stream`)."""
+        answer = None
+        for item in self.stream(question, history, k, mode, generator):
+            if isinstance(item, Answer):
+                answer = item
+        assert answer is not None
+        return answer
 
+    def stream(self, question: str, history: Sequence[object] | None = None, k: object = None, mode: object = None,
+               generator: str | None = None) -> Iterator[str | Answer]:
+        """Text deltas as the answer is written, then the finished Answer. A failing model server yields the
+        extractive answer instead, with a notice saying why."""
+        started = time.perf_counter()
+        settings = self.settings
+        question = inputs.validate_query(question, settings.max_question_chars)
+        k = inputs.validate_k(k, settings.retrieval.k, settings.retrieval.max_k)
+        mode = inputs.validate_mode(mode, settings.retrieval.mode)
+        name = generator or self.default
+        if name not in self.generators:
+            raise ValueError(f"unknown generator {name!r}: this engine has {', '.join(self.generators)}"
+                             + ("" if "llm" in self.generators else " (set RAG_LLM_BASE_URL and RAG_LLM_MODEL for "
+                                                                    "'llm')"))
+        messages = normalise_history(history, settings.max_history_messages, settings.max_message_chars)
+        chosen = self.generators[name]
+        notice = None
+        query = self._standalone(chosen, question, messages)
+        passages = self.retrieve(query, max(k, settings.answer.passages), mode)
+        answer = None
+        try:
+            for item in chosen.stream(question, messages, passages):
+                if isinstance(item, Answer):
+                    answer = item
+                else:
+                    yield item
+        except GenerationError as exc:
+            if name == "extractive":
+                raise
+            notice = f"The language model did not answer ({exc}); this is the extractive answer."
+            log.warning("generator %s failed: %s", name, exc)
+            answer = self.generators["extractive"].generate(question, messages, passages)
+            yield answer.text
+        assert answer is not None
+        shown = passages[:k]
+        cited = {c.chunk_id for c in answer.citations}
+        shown += [p for p in passages if p.chunk_id in cited and p not in shown]
+        final = answer.model_copy(update={"question": question, "rewritten_query": query, "passages": shown,
+                                          "seconds": time.perf_counter() - started,
+                                          "notice": notice or answer.notice})
+        log.info("ask %r -> %s by %s (%.0f ms)", query, "answered" if final.answered else "abstained",
+                 final.generator, final.seconds * 1000)
+        yield final
 
-class Prepared(BaseModel):
-    """A question made ready for a generator: resolved against the conversation, analysed, with its passages."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    question: str
-    query: str  # the standalone text searched
-    analysis: QuestionAnalysis
-    passages: list[Passage]
-
-
-def prepare(engine: Engine, question: str, history: Sequence[object] | None = None, k: int | None = None,
-            mode: SearchMode | None = None) -> Prepared:
-    """Validate, resolve follow-ups, analyse the question and retrieve its passages."""
-    settings = engine.settings
-    question = inputs.validate_query(question, settings.max_question_chars)
-    k = inputs.validate_k(k, settings.retrieval.k, settings.retrieval.max_k)
-    mode = inputs.validate_mode(mode, settings.retrieval.mode)
-    reader = engine.question_reader
-    messages = normalise_history(history, settings.max_history_messages, settings.max_message_chars)
-    resolved = reader.rewriter.rewrite(question, messages)
-    # the focus is what the user typed with its references resolved ("its" -> "Shanghai's"): its names are what
-    # the user means and must be in the evidence; words borrowed from earlier turns (context) only guide the search
-    analysis = reader.analyse(resolved.focus)
-    if resolved.answer_type:
-        analysis = analysis.model_copy(update={"answer_type": resolved.answer_type})
-    if resolved.context:
-        given = tuple(q.text for q in find_quantities(" ".join(resolved.context)))
-        analysis = analysis.model_copy(update={"given": given})
-        known = {f.term for f in analysis.focus}
-        borrowed = [FocusTerm(term=t, lemma=t, weight=CONTEXT_WEIGHT, soft=False)
-                    for t in dict.fromkeys(terms(" ".join(resolved.context))) if t not in known]
-        analysis = analysis.model_copy(update={"focus": analysis.focus + tuple(borrowed)})
-    depth = max(k, settings.answer.passages)
-    passages = retrieval.search(engine.snapshot, engine.embedder, resolved.text, settings.retrieval, k=depth,
-                                mode=mode)
-    return Prepared(question=question, query=resolved.text, analysis=analysis, passages=passages)
-
-
-def extractive_generator(engine: Engine) -> ExtractiveGenerator:
-    """The default generator over the engine's current snapshot."""
-    evidence = SnapshotEvidence(engine.snapshot, engine.analyzer, engine.embedder, engine.settings)
-    return ExtractiveGenerator(evidence, engine.embedder.embed_query, engine.settings.answer)
-
-
-def answer_question(engine: Engine, question: str, history: Sequence[object] | None = None,
-                    k: int | None = None, mode: SearchMode | None = None) -> Answer:
-    """Answer one question in the context of a conversation; see `Engine.ask`."""
-    started = time.perf_counter()
-    k = inputs.validate_k(k, engine.settings.retrieval.k, engine.settings.retrieval.max_k)
-    prepared = prepare(engine, question, history, k, mode)
-    generator = engine.generator or extractive_generator(engine)
-    draft = generator.generate(prepared.analysis, prepared.query, prepared.passages)
-    passages = prepared.passages
-    shown = passages[:k]
-    cited = {c.chunk_id for c in draft.citations}
-    shown += [p for p in passages if p.chunk_id in cited and p not in shown]
-    answer = Answer(question=prepared.question, text=draft.text, answered=draft.answered,
-                    short_answer=draft.short_answer, citations=draft.citations, passages=shown,
-                    rewritten_query=prepared.query, confidence=draft.confidence,
-                    seconds=time.perf_counter() - started)
-    log.info("ask %r -> %s (%.0f ms)", prepared.query, "answered" if answer.answered else "abstained",
-             answer.seconds * 1000)
-    return answer
+    def _standalone(self, generator: Generator, question: str, messages: list[ChatMessage]) -> str:
+        """The text to search: the question itself, or a follow-up rewritten to stand alone (by the model when the
+        generator can condense and there is history, else by the rule-based rewriter)."""
+        if messages and hasattr(generator, "condense"):
+            try:
+                return generator.condense(question, messages)
+            except GenerationError as exc:
+                log.warning("condensing with the model failed (%s): using the rule-based rewrite", exc)
+        return self.reader.read(question, messages)[0].text

@@ -82,17 +82,17 @@ class Rewriter:
         users = [i for i, m in enumerate(history) if m.role == "user"]
         history = history[users[-MAX_TURNS]:] if len(users) > MAX_TURNS else history
         resolved: Rewrite | None = None
-        answer = ""
+        answer: ChatMessage | None = None
         pending: str | None = None
         for message in history:
             if message.role == "user":
                 if pending is not None:
-                    resolved, answer = self.turn(pending, resolved, answer), ""
+                    resolved, answer = self.turn(pending, resolved, answer), None
                 pending = message.content[:TURN_CHARS]
             elif pending is not None:
-                resolved, answer, pending = self.turn(pending, resolved, answer), message.content[:ANSWER_CHARS], None
+                resolved, answer, pending = self.turn(pending, resolved, answer), message, None
         if pending is not None:
-            resolved, answer = self.turn(pending, resolved, answer), ""
+            resolved, answer = self.turn(pending, resolved, answer), None
         return self.turn(question, resolved, answer)
 
     def stands_alone(self, question: str) -> bool:
@@ -116,7 +116,7 @@ class Rewriter:
         content = [f for f in own.focus if HEAD_NOUNS.get(f.lemma) not in TIME_CLASSES]
         return len(content) >= 2 or bool(own.names and content)
 
-    def turn(self, question: str, previous: Rewrite | None, previous_answer: str) -> Rewrite:
+    def turn(self, question: str, previous: Rewrite | None, reply: ChatMessage | None) -> Rewrite:
         """Resolve one question against the previous (already resolved) turn and its answer."""
         question = question.strip()
         if _SWITCH.match(question):
@@ -128,8 +128,13 @@ class Rewriter:
             return Rewrite(text=rest, focus=rest)
         if previous is None or self.stands_alone(question):
             return Rewrite(text=question, focus=question)
-        short = short_answer_of(previous_answer)
-        previous_type = previous.answer_type or self.analyse(previous.focus).answer_type
+        # the reply as data when the client kept it (the app, the CLI and the evaluation do), else as text
+        structured = reply.answer if reply is not None else None
+        previous_answer = (reply.content if reply is not None else "")[:ANSWER_CHARS]
+        short = (structured.short_answer or "" if structured.answered else "") if structured is not None \
+            else short_answer_of(previous_answer)
+        previous_type = previous.answer_type or (structured.answer_type if structured is not None else None) \
+            or self.analyse(previous.focus).answer_type
         mentions = self._mentions(short, previous_type, previous.focus, previous_answer)
         focus = self._resolve(question, mentions)
         context: list[str] = []

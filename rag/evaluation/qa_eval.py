@@ -30,6 +30,7 @@ from typing import Any
 from pydantic import BaseModel, Field, computed_field
 from tqdm import tqdm
 
+from rag.conversation import Conversation
 from rag.evaluation.metrics import dedupe_ranked, hit_at_k, percentile, reciprocal_rank
 from rag.evaluation.questions import CATEGORIES, EvalQuestion
 from rag.evaluation.squad import token_f1
@@ -258,30 +259,30 @@ def summarize(records: Sequence[QuestionResult], total_seconds: float = 0.0,
                        total_seconds=total_seconds, settings=settings or {}, groups=groups, gate=gate_checks(groups))
 
 
-def history_messages(turns: Sequence[tuple[str, Any]]) -> list[dict[str, str]]:
-    """Earlier (question, answer) pairs as the chat history `engine.ask` takes: user, assistant, user, ..."""
-    messages = []
-    for question, answer in turns:
-        messages += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
-    return messages
+class Replay:
+    """Asks questions after their replayed earlier turns (a `Conversation`, as the app keeps one), reusing answers to
+    identical conversation prefixes."""
 
-
-class _Conversation:
-    """Asks questions with their replayed history, reusing answers to identical conversation prefixes."""
-
-    def __init__(self, engine: Any, k: int | None, mode: str | None):
+    def __init__(self, engine: Any, k: int | None = None, mode: str | None = None):
         self.engine, self.k, self.mode = engine, k, mode
-        self.cache: dict[tuple[str, ...], tuple[Any, float]] = {}
+        self.cache: dict[tuple[str, ...], tuple[Any, float, Conversation]] = {}
+
+    def conversation(self, turns: Sequence[str]) -> Conversation:
+        """The conversation after asking every one of `turns` in order."""
+        return self._ask(tuple(turns))[2] if turns else Conversation()
 
     def ask(self, turns: Sequence[str]) -> tuple[Any, float]:
         """Answer the last of `turns` after asking the earlier ones in order; (answer, seconds of that call)."""
-        key = tuple(turns)
-        if key not in self.cache:
-            earlier = [(q, self.ask(turns[:i + 1])[0]) for i, q in enumerate(turns[:-1])]
+        answer, seconds, _ = self._ask(tuple(turns))
+        return answer, seconds
+
+    def _ask(self, turns: tuple[str, ...]) -> tuple[Any, float, Conversation]:
+        if turns not in self.cache:
+            before = self.conversation(turns[:-1])
             started = time.perf_counter()
-            answer = self.engine.ask(turns[-1], history=history_messages(earlier), k=self.k, mode=self.mode)
-            self.cache[key] = (answer, time.perf_counter() - started)
-        return self.cache[key]
+            answer = self.engine.ask(turns[-1], history=before.messages(), k=self.k, mode=self.mode)
+            self.cache[turns] = (answer, time.perf_counter() - started, before.add(turns[-1], answer))
+        return self.cache[turns]
 
 
 def run_eval(engine: Any, questions: Sequence[EvalQuestion], k: int | None = None, mode: str | None = None,
@@ -289,7 +290,7 @@ def run_eval(engine: Any, questions: Sequence[EvalQuestion], k: int | None = Non
     """Ask every question (follow-ups after their replayed history) and score them; engine errors are recorded
     per question rather than aborting the run."""
     started = time.perf_counter()
-    chat = _Conversation(engine, k, mode)
+    chat = Replay(engine, k, mode)
     records = []
     for question in tqdm(questions, desc="eval", unit="q", disable=not progress):
         try:

@@ -119,7 +119,8 @@ def load_squad(path: str | Path) -> tuple[list[Document], list[SquadQuestion]]:
     return docs, questions
 
 
-def run_squad(path: str | Path, settings: Settings | None = None, progress: bool = True) -> SquadReport:
+def run_squad(path: str | Path, settings: Settings | None = None, progress: bool = True,
+              generator: str | None = None) -> SquadReport:
     """Index the file's paragraphs in memory, ask every question on its own, and score the answers."""
     from rag.embedding import get_embedder
     from rag.engine import Engine
@@ -135,7 +136,7 @@ def run_squad(path: str | Path, settings: Settings | None = None, progress: bool
     records = []
     for q in tqdm(questions, desc="squad", unit="q", disable=not progress):
         asked = time.perf_counter()
-        answer = engine.ask(q.question)
+        answer = engine.ask(q.question, generator=generator)
         latency = time.perf_counter() - asked
         quote = answer.citations[0].quote if answer.citations else ""
         prediction = (answer.short_answer or quote) if answer.answered else ""
