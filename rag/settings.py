@@ -142,10 +142,13 @@ class LLMSettings(BaseModel):
     timeout: float = Field(60.0, gt=0, description="Seconds for a whole answer: never waited on longer.")
     context_tokens: int = Field(2048, ge=512, description="The model's context window: passages are packed, best "
                                 "first, into what the instruction, question and answer leave of it.")
+    passages: int = Field(5, ge=1, description="At most this many passages go into the prompt (best first): each "
+                          "costs prompt time, about 0.6 s per passage for SmolLM2-135M on 2 cores.")
     condense: bool = Field(True, description="Rewrite follow-ups to stand alone with the model.")
-    support_threshold: float = Field(0.55, description="Cosine between a generated sentence and the best sentence "
-                                     "of a passage it cites above which it counts as said there (see "
-                                     "scripts/calibrate_verifier.py).")
+    support_threshold: float = Field(0.48, description="Cosine between a generated sentence and the best sentence "
+                                     "of a passage it cites from which it counts as said there: "
+                                     "scripts/calibrate_verifier.py on 200 BBC articles puts 5% of unsupported "
+                                     "claims and 95.5% of supported ones above 0.48.")
 
     @property
     def configured(self) -> bool:

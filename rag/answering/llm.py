@@ -66,7 +66,8 @@ class OpenAIChatGenerator(Generator):
         return answer
 
     def stream(self, question: str, history: Sequence[ChatMessage], passages: list[Passage]) -> Iterator[str | Answer]:
-        prompt = answer_prompt(question, history, passages, self.settings.context_tokens, self.settings.max_tokens)
+        prompt = answer_prompt(question, history, passages[: self.settings.passages], self.settings.context_tokens,
+                               self.settings.max_tokens)
         parts: list[str] = []
         for delta in self._chat(prompt.messages, max_tokens=self.settings.max_tokens):
             parts.append(delta)
@@ -81,7 +82,7 @@ class OpenAIChatGenerator(Generator):
         if ABSTAIN.rstrip(".").lower() in text.lower() and len(text) < 2 * len(ABSTAIN):
             return Answer(question=question, text=ABSTAIN, answered=False, rewritten_query=question, confidence=0.0,
                           generator="llm", verified=None)
-        claims = self.verifier.check(text, passages)
+        claims = self.verifier.check(text, passages, question)
         failed = [c for c in claims if not c.supported]
         citations = self._citations(claims, passages)
         supported = len(claims) - len(failed)

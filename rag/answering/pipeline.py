@@ -6,8 +6,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Protocol
-
 import numpy as np
 
 from rag import inputs
@@ -25,11 +23,6 @@ from rag.store import Snapshot
 log = logging.getLogger(__name__)
 
 Retrieve = Callable[[str, int, str], list[Passage]]  # (query, how many, mode) -> passages, best first
-
-
-class Condenser(Protocol):
-    def condense(self, question: str, history: Sequence[ChatMessage]) -> str:
-        """The question rewritten to stand alone, given the conversation before it."""
 
 
 class SnapshotEvidence:

@@ -27,6 +27,7 @@ _CURRENCIES = {"£": "gbp", "pound": "gbp", "sterling": "gbp", "$": "usd", "doll
                "¥": "jpy", "yen": "jpy", "yuan": "cny", "rmb": "cny", "rouble": "rub", "ruble": "rub",
                "rupee": "inr", "franc": "chf"}
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+_PRONOUN = re.compile(r"(?:it|its|they|their|he|his|she|her|this|these|that|those)\b", re.I)
 _YEAR = re.compile(r"(?<![\d.,])(?:1[0-9]|20)\d\d(?![\d.,]\d)")
 
 
@@ -95,13 +96,15 @@ class Verifier:
                  sentence_vectors: Callable[[Passage], list[tuple[int, int, np.ndarray]]], threshold: float):
         self.embed, self.parse, self.sentence_vectors, self.threshold = embed, parse, sentence_vectors, threshold
 
-    def check(self, text: str, passages: Sequence[Passage]) -> list[Claim]:
-        """Every sentence of `text`; `passages[n - 1]` is passage [n]."""
+    def check(self, text: str, passages: Sequence[Passage], question: str = "") -> list[Claim]:
+        """Every sentence of `text`; `passages[n - 1]` is passage [n]. A sentence opening with a pronoun ("It takes
+        40 minutes") is compared with the sentence before it (or the question) in front, which says what it is."""
         claims = split_claims(text)
         if not claims:
             return []
         bare = [MARKER.sub("", c).strip() for c in claims]
-        vectors = self.embed(bare)
+        meant = [f"{bare[i - 1] if i else question} {b}" if _PRONOUN.match(b) else b for i, b in enumerate(bare)]
+        vectors = self.embed(meant)
         out = []
         for claim, plain, vector in zip(claims, bare, vectors):
             out.append(self._check_one(claim, plain, vector, passages))
@@ -122,11 +125,11 @@ class Verifier:
             if not _figure_found(figure, known):
                 return Claim(sentence=claim, cited=cited, supported=False,
                              reason=f"states a figure the cited passages do not ({figure.split(':')[-1]})")
-        lowered = text.lower()
+        vocabulary = set(re.findall(r"\w+", text.lower()))
         for ent in self.parse(plain).ents:
             if ent.label_ in NAME_LABELS:
                 words = [w for w in re.findall(r"\w+", ent.text.lower()) if w not in ("the", "of")]
-                if words and not all(w in lowered for w in words) and words[-1] not in lowered:
+                if words and not all(w in vocabulary for w in words) and words[-1] not in vocabulary:
                     return Claim(sentence=claim, cited=cited, supported=False,
                                  reason=f"names {ent.text!r}, which the cited passages do not")
         support: dict[int, tuple[int, int, float]] = {}

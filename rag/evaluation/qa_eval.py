@@ -73,6 +73,10 @@ class QuestionResult(BaseModel):
     strict_correct: bool | None = Field(None, description="None only in records written before it existed.")
     cited_correct: bool | None = None
     short_f1: float | None = None
+    generator: str = "extractive"
+    verified: bool | None = None
+    unsupported_claims: int = 0
+    notice: str | None = None
     hit_at_1: float | None = None
     hit_at_3: float | None = None
     hit_at_5: float | None = None
@@ -94,6 +98,7 @@ class GroupMetrics(BaseModel):
     cited_accuracy: float | None = None
     short_accuracy: float | None = None
     short_f1: float | None = None
+    verified_share: float | None = None  # answered questions whose every sentence passed the citation check
     answered_rate: float | None = None
     hit_at_1: float | None = None
     hit_at_3: float | None = None
@@ -185,7 +190,9 @@ def score(question: EvalQuestion, answer: Any, latency: float) -> QuestionResult
         answerable=question.answerable, gold_sources=question.sources, accepted_answers=question.answers,
         rewritten_query=answer.rewritten_query or "", answer_text=answer.text, answered=bool(answer.answered),
         short_answer=answer.short_answer, cited_doc_ids=cited, retrieved_doc_ids=ranking,
-        abstained=not answer.answered, latency_s=latency)
+        abstained=not answer.answered, latency_s=latency, generator=getattr(answer, "generator", "extractive"),
+        verified=getattr(answer, "verified", None), unsupported_claims=len(getattr(answer, "unsupported_claims", [])),
+        notice=getattr(answer, "notice", None))
     if not question.answerable:
         result.correct = result.strict_correct = not answer.answered
         return result
@@ -222,6 +229,8 @@ def summarize_group(records: Sequence[QuestionResult]) -> GroupMetrics:
         cited_accuracy=_mean([r.cited_correct for r in answerable]),
         short_accuracy=_mean([r.short_answer_correct is True for r in answerable]) if answerable else None,
         short_f1=_mean([r.short_f1 for r in answerable]),
+        verified_share=_mean([r.verified is True for r in records if r.answered]) if any(
+            r.answered for r in records) else None,
         answered_rate=_mean([r.answered for r in records]),
         hit_at_1=_mean([r.hit_at_1 for r in answerable]),
         hit_at_3=_mean([r.hit_at_3 for r in answerable]),

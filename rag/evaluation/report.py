@@ -16,7 +16,8 @@ RESULTS, SUMMARY, REPORT = "results.jsonl", "summary.json", "report.md"
 CATEGORY_CHART, LATENCY_CHART = "metrics_by_category.png", "latency_hist.png"
 TABLE_GROUPS = (*CATEGORIES, "answerable", "overall")
 CHART_GROUPS = (*CATEGORIES, "overall")
-TABLE_METRICS = ("accuracy", "strict_accuracy", "cited_accuracy", "short_accuracy", "short_f1", "short_answer_accuracy",
+TABLE_METRICS = ("accuracy", "strict_accuracy", "cited_accuracy", "short_accuracy", "short_f1", "verified_share",
+                 "short_answer_accuracy",
                  "hit_at_1", "hit_at_3", "hit_at_5", "mrr",
                  "citation_precision", "citation_recall", "abstention_precision", "abstention_recall")
 CHART_METRICS = ("accuracy", "strict_accuracy", "hit_at_1", "hit_at_5", "mrr", "citation_precision", "citation_recall",
