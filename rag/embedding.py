@@ -21,18 +21,41 @@ log = logging.getLogger(__name__)
 
 
 class Embedder:
-    """Maps texts to L2-normalised float32 vectors; swap implementations without touching indexing or search."""
+    """Maps texts to L2-normalised float32 vectors; swap implementations without touching indexing or search.
+
+    Subclasses implement `embed_passages` and `_encode_query`; the base class keeps the query LRU cache."""
 
     name: str
     dimension: int
+    backend: str = ""
+
+    def __init__(self, cache_size: int = 1024):
+        self.cache_size = cache_size
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
 
     def embed_passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         """Vectors for many passages, shape (len(texts), dimension)."""
         raise NotImplementedError
 
-    def embed_query(self, text: str) -> np.ndarray:
-        """One query vector, shape (dimension,), read-only and cached."""
+    def _encode_query(self, text: str) -> np.ndarray:
+        """One normalised query vector, uncached."""
         raise NotImplementedError
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """One query vector, shape (dimension,), read-only and cached (chat turns repeat queries)."""
+        with self._lock:
+            hit = self._cache.get(text)
+            if hit is not None:
+                self._cache.move_to_end(text)
+                return hit
+        vector = np.asarray(self._encode_query(text), dtype=np.float32)
+        vector.setflags(write=False)
+        with self._lock:
+            self._cache[text] = vector
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return vector
 
 
 def default_model_path() -> Path:
@@ -55,6 +78,7 @@ class SentenceTransformerEmbedder(Embedder):
         from sentence_transformers import SentenceTransformer
 
         transformers.utils.logging.disable_progress_bar()
+        super().__init__(settings.query_cache_size)
 
         self.settings = settings
         self.name = settings.model_name
@@ -76,8 +100,7 @@ class SentenceTransformerEmbedder(Embedder):
                 f"model at {path} gives {self.dimension}-dim vectors, settings expect {settings.dimension}"
             )
         self.max_tokens = self.model.max_seq_length
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
+        self.backend = "torch"
         log.info("embedder %s on %s (%d dims, %d-token window)", self.name, device, self.dimension, self.max_tokens)
 
     def embed_passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
@@ -93,26 +116,12 @@ class SentenceTransformerEmbedder(Embedder):
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
-    def embed_query(self, text: str) -> np.ndarray:
-        """Cached query vector; a direct forward pass skips `encode`'s per-call overhead (about half the time)."""
-        with self._lock:
-            hit = self._cache.get(text)
-            if hit is not None:
-                self._cache.move_to_end(text)
-                return hit
-        vector = self._forward(text)
-        vector.setflags(write=False)
-        with self._lock:
-            self._cache[text] = vector
-            while len(self._cache) > self.settings.query_cache_size:
-                self._cache.popitem(last=False)
-        return vector
-
     def token_count(self, text: str) -> int:
         """Word pieces the model would see, special tokens included."""
         return len(self.model.tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"])
 
-    def _forward(self, text: str) -> np.ndarray:
+    def _encode_query(self, text: str) -> np.ndarray:
+        """A direct forward pass: it skips `encode`'s per-call overhead (about half the time)."""
         import torch
 
         if len(text) > self.max_tokens * 2 and self.token_count(text) > self.max_tokens:
@@ -133,5 +142,37 @@ def get_embedder(settings: EmbeddingSettings) -> Embedder:
     """One embedder per settings per process: loading the model costs about a second and 100 MB."""
     with _shared_lock:
         if settings not in _shared:
-            _shared[settings] = SentenceTransformerEmbedder(settings)
+            _shared[settings] = _make(settings)
         return _shared[settings]
+
+
+def _make(settings: EmbeddingSettings) -> Embedder:
+    from rag import onnx_embedding
+
+    backend = settings.backend
+    if backend == "auto":
+        on_cpu = not (settings.device or "cpu").startswith("cuda")
+        backend = "onnx" if on_cpu and onnx_embedding.available() else "torch"
+    if backend == "torch":
+        return SentenceTransformerEmbedder(settings)
+    if not onnx_embedding.available():
+        raise ModelLoadError("backend 'onnx' needs onnxruntime and onnx: pip install onnxruntime onnx")
+    try:
+        return onnx_embedding.OnnxEmbedder(settings, reference=_Lazy(settings))
+    except ModelLoadError:
+        if settings.backend == "onnx":
+            raise
+        log.warning("ONNX Runtime unusable for %s; using PyTorch", settings.model_name, exc_info=True)
+        return SentenceTransformerEmbedder(settings)
+
+
+class _Lazy(Embedder):
+    """The PyTorch embedder, loaded only if a fresh ONNX export has to be checked against it."""
+
+    def __init__(self, settings: EmbeddingSettings):
+        super().__init__(0)
+        self.settings = settings
+
+    def embed_passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+        return SentenceTransformerEmbedder(self.settings).embed_passages(texts, progress)
+

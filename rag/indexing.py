@@ -18,7 +18,7 @@ from rag.documents import applicable, content_hash, make_document, read_bytes, s
 from rag.embedding import Embedder
 from rag.lexicon import Lexicon
 from rag.nlp import Analyzer
-from rag.errors import DocumentError, IndexMismatchError
+from rag.errors import ConfigurationError, DocumentError, IndexMismatchError
 from rag.metadata import read_manifest
 from rag.models import BuildReport, Document, SkippedFile
 from rag.settings import Settings
@@ -67,20 +67,50 @@ def apply_changes(old: Snapshot, upserts: list[Document], removals: list[str], e
     analyses += blobs
     if settings.index_sentences:
         spans = {d.doc_id: [(s.start, s.end) for _, s in document_sentences(d.text)] for d in upserts}
+    if settings.index_sentences and settings.sentence_vectors == "pooled":
+        if not hasattr(embedder, "embed_pooled"):
+            raise ConfigurationError(f"sentence_vectors='pooled' needs the ONNX embedding backend, not "
+                                     f"{embedder.backend or type(embedder).__name__!r}")
+        embedded, sentence_vectors = _pooled_sentences(upserts, new_chunks, spans, embedder, progress)
+    elif settings.index_sentences:
         texts += [d.text[a:b] for d in upserts for a, b in spans[d.doc_id]]
-    embedded = embedder.embed_passages(texts, progress=progress)
+        embedded = embedder.embed_passages(texts, progress=progress)
+        sentence_vectors = embedded[len(new_chunks):]
+    else:
+        embedded = embedder.embed_passages(texts, progress=progress)
     passages += new_chunks
     vectors.append(embedded[: len(new_chunks)])
     if settings.index_sentences:
-        row = len(new_chunks)
+        row = 0
         for doc in upserts:
             n = len(spans[doc.doc_id])
             sentences[doc.doc_id] = SentenceBlock(np.array(spans[doc.doc_id], dtype=np.int64).reshape(n, 2),
-                                                  embedded[row:row + n])
+                                                  sentence_vectors[row:row + n])
             row += n
     snapshot = Snapshot.build(documents, passages, np.concatenate(vectors), sentences, next_id, settings, analyses,
                               lexicon)
     return snapshot, len(new_chunks)
+
+
+def _pooled_sentences(upserts: list[Document], chunks: list[StoredPassage], spans: dict[str, list[tuple[int, int]]],
+                      embedder: Embedder, progress: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Passage vectors, and every sentence's vector pooled from the first passage holding it (one forward pass per
+    passage); sentences past a passage's token window are encoded on their own."""
+    relative = [[(a - c.start, b - c.start) for a, b in spans[c.doc_id] if c.start <= a and b <= c.end]
+                for c in chunks]
+    embedded, pooled = embedder.embed_pooled([c.text for c in chunks], relative, progress=progress)
+    found: dict[tuple[str, int, int], np.ndarray] = {}
+    for chunk, rel, vectors in zip(chunks, relative, pooled):
+        for (a, b), v in zip(rel, vectors):
+            if v is not None:
+                found.setdefault((chunk.doc_id, a + chunk.start, b + chunk.start), v)
+    wanted = [(d.doc_id, a, b) for d in upserts for a, b in spans[d.doc_id]]
+    missing = [key for key in wanted if key not in found]
+    texts = {d.doc_id: d.text for d in upserts}
+    for key, v in zip(missing, embedder.embed_passages([texts[k[0]][k[1]:k[2]] for k in missing])):
+        found[key] = v
+    dim = embedded.shape[1]
+    return embedded, np.stack([found[k] for k in wanted]) if wanted else np.zeros((0, dim), np.float32)
 
 
 @contextmanager
@@ -106,6 +136,7 @@ def load_for_update(index_dir: Path, settings: Settings, rebuild: bool, analysis
         log.warning("%s; re-processing every document", str(exc).split(". Rebuild")[0])
         return empty_snapshot(settings), True
     if (manifest.chunking != settings.chunking.model_dump() or manifest.sentences != settings.index_sentences
+            or manifest.sentence_vectors != settings.sentence_vectors
             or manifest.analysis != analysis):
         log.info("chunking or analysis settings changed since the last build: re-processing every document")
         return empty_snapshot(settings), True

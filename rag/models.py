@@ -113,6 +113,7 @@ class IndexManifest(BaseModel):
     chunking: dict
     dense_index: str
     sentences: bool
+    sentence_vectors: str = "encoded"
     analysis: str = Field("", description="The spaCy pipeline (name-version) that analysed the passages, or ''.")
     pipeline: str = Field("", description="The document pipeline's code version (store.PIPELINE_VERSION).")
     lexical: dict = Field(default_factory=dict, description="BM25 parameters the lexical index was built with.")

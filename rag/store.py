@@ -135,6 +135,7 @@ def manifest_for(snapshot: Snapshot, settings: Settings, analysis: str) -> Index
         chunking=settings.chunking.model_dump(),
         dense_index=snapshot.dense.kind,
         sentences=settings.index_sentences,
+        sentence_vectors=settings.sentence_vectors,
         analysis=analysis,
         pipeline=PIPELINE_VERSION,
         lexical=lexical_params(settings),
