@@ -95,8 +95,11 @@ def export(path: Path, target: Path) -> None:
                               token_type_ids=token_type_ids).last_hidden_state
 
     sample = torch.ones((2, 8), dtype=torch.int64)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".export-", suffix=".onnx")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".export-", suffix=".onnx")
+    except OSError as exc:  # an unwritable cache folder: the caller falls back to PyTorch
+        raise ModelLoadError(f"cannot write the ONNX export to {target.parent}: {exc}") from exc
     os.close(fd)
     try:
         with torch.inference_mode(), warnings.catch_warnings():

@@ -145,3 +145,14 @@ def test_an_index_with_pooled_sentence_vectors_answers_and_switching_back_reproc
     assert np.array_equal(again.spans, block.spans)
     assert np.min(np.sum(again.vectors * block.vectors, axis=1)) < 0.99  # pooled vectors were not encoded ones
     assert encoded.ask("What is Hangzhou's 2025 urban-rural income target?").short_answer == "1.7:1"
+
+
+def test_an_unwritable_cache_folder_falls_back_to_pytorch(tmp_path: Path) -> None:
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("x", encoding="utf-8")
+    settings = EmbeddingSettings(onnx_cache_dir=str(blocked / "cache"), query_cache_size=7)
+    embedder = get_embedder(settings)
+    assert embedder.backend == "torch"
+    assert embedder.embed_query("a question").shape == (384,)
+    with pytest.raises(ModelLoadError, match="cannot write the ONNX export"):
+        OnnxEmbedder(settings.model_copy(update={"backend": "onnx"}))
