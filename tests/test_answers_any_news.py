@@ -83,6 +83,8 @@ UNANSWERABLE = [
     "How much did Caldwell pay for Brewster's German business?",  # the articles name no price for it
     "How many people does Caldwell employ?",  # only Northvale's staff are counted
     "What is the capital of Peru?",
+    # another company whose name ends like Northvale's: a shared generic last word is not the same name
+    "How much revenue did Southgate Energy report for the year?",
 ]
 
 

@@ -113,7 +113,7 @@ class ExtractiveGenerator(Generator):
         """Hard checks: every name and figure of the question is in the passage or its article's title and opening,
         and the sentence with its neighbours holds enough of what the question asks about."""
         where = f"{sentence.passage.text} {sentence.passage.title or ''} {store.lead(sentence.passage.doc_id)}"
-        if any(mentions(where, c) == 0 for c in question.names):
+        if any(not _named(where, name, store) for name in question.names):
             return False
         return not question.focus or shared["window"] >= self.settings.min_window_coverage
 
@@ -188,6 +188,17 @@ class ExtractiveGenerator(Generator):
             lines.append("Nearest passages:")
             lines += [f"- {p.title or p.doc_id} ({p.chunk_id})" for p in passages[:3]]
         return Draft(text="\n".join(lines), answered=False, confidence=confidence)
+
+
+def _named(text: str, name: str, store: EvidenceStore) -> bool:
+    """`text` names `name` in full, or by its most distinctive word (highest idf): a surname ("Blair"), but not the
+    generic head of an organisation's name ("Shanda Interactive *Entertainment*")."""
+    score = mentions(text, name)
+    if score == 1.0 or score == 0.0:
+        return score == 1.0
+    words = [w for w in name.split() if terms(w)]
+    rarest = max(words, key=lambda w: store.idf(terms(w)[0]), default=name.split()[-1])
+    return mentions(text, rarest) == 1.0
 
 
 def _full_name(candidate: Candidate) -> str:
