@@ -108,6 +108,8 @@ def export(path: Path, target: Path) -> None:
                               output_names=["hidden"], opset_version=OPSET, dynamo=False,
                               dynamic_axes={name: {0: "batch", 1: "tokens"} for name in (*INPUTS, "hidden")})
         os.replace(tmp, target)
+    except Exception as exc:  # the exporter raises many types; the caller falls back to PyTorch
+        raise ModelLoadError(f"cannot export {path} to ONNX: {exc}") from exc
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -146,6 +148,7 @@ class OnnxEmbedder(Embedder):
             log.warning("cached ONNX model %s is unreadable (%s); exporting again", model_file, exc)
             export(path, model_file)
             self.session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
+            fresh = True  # checked against PyTorch below like any new export
         self.input_names = {i.name for i in self.session.get_inputs()}
         self.dimension = int(self._run([self.tokenizer.encode("probe")])[0].shape[0])
         if self.dimension != settings.dimension:
