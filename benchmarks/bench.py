@@ -23,7 +23,7 @@ import numpy as np
 
 import rag
 from rag.embedding import get_embedder
-from rag.indexing import apply_changes, empty_snapshot
+from rag.indexing import in_memory
 from rag.models import Document, DocumentMeta
 from rag.settings import ChunkingSettings, Settings
 
@@ -99,14 +99,14 @@ def bench_scifact(folder: Path) -> None:
                      content_hash=d.id) for d in data.corpus]
     embedder = get_embedder(settings.embedding)
     started = time.perf_counter()
-    snapshot, _ = apply_changes(empty_snapshot(settings), docs, [], embedder, settings)
+    snapshot = in_memory(docs, settings, embedder)
     build_s = time.perf_counter() - started
     raw_s = raw_encode_seconds([d.embedding_text for d in data.corpus], settings)
     n = len(snapshot.passages)
     print(f"scifact: {len(docs)} docs -> {n} passages")
     print(f"  build {build_s:.1f} s = {n / build_s:.1f} passages/s; raw encode {raw_s:.1f} s = {n / raw_s:.1f}/s; "
           f"pipeline overhead {100 * (build_s - raw_s) / raw_s:+.1f}%")
-    engine = rag.Engine(settings, snapshot, embedder)
+    engine = rag.Engine(settings, snapshot, embedder, persistent=False)
     queries = list(data.queries.values())
     for mode in ("hybrid", "dense", "lexical"):  # distinct text per mode: no query-cache hits
         print(f"  search {mode:7s} {pct(timed(lambda q: engine.search(f'{q} ({mode})', k=10, mode=mode), queries))}")

@@ -22,7 +22,7 @@ from rag.answering.reading import QuestionReader
 from rag.answering.verify import Verifier
 from rag.embedding import Embedder, get_embedder
 from rag.nlp import Analyzer, get_analyzer
-from rag.errors import ConfigurationError, IndexMismatchError, RagError
+from rag.errors import ConfigurationError, GenerationError, IndexMismatchError, RagError
 from rag.models import Answer, BuildReport, Document, DocumentInfo, Passage
 from rag.settings import SearchMode, Settings
 
@@ -33,8 +33,11 @@ class Engine:
     """Search and question answering over an index folder, with its corpus folder as the source of truth."""
 
     def __init__(self, settings: Settings, snapshot: store.Snapshot, embedder: Embedder,
-                 generator: Generator | None = None, analyzer: Analyzer | None = None):
+                 generator: Generator | None = None, analyzer: Analyzer | None = None, persistent: bool = True):
+        """`persistent=False` serves a snapshot built in memory (evaluation, benchmarks): it neither watches
+        `settings.index_dir` for other processes' commits nor writes there."""
         self.settings = settings
+        self.persistent = persistent
         self.analyzer = analyzer or get_analyzer(settings.nlp)
         self.generator = generator  # a custom generator, used by default when given
         self.index_dir = Path(settings.index_dir)
@@ -89,9 +92,7 @@ class Engine:
         if isinstance(llm, OpenAIChatGenerator):
             try:
                 llm.check()
-            except ConfigurationError as exc:
-                if "does not serve" in str(exc):
-                    raise
+            except GenerationError as exc:
                 log.warning("%s; answers will be extractive until it does", exc)
 
     @property
@@ -99,7 +100,7 @@ class Engine:
         """The current immutable index state; when another process (`rag index`) has committed a new generation
         since, it is loaded first (checked at most once every RELOAD_CHECK_SECONDS)."""
         now = time.monotonic()
-        if now - self._checked >= RELOAD_CHECK_SECONDS:
+        if self.persistent and now - self._checked >= RELOAD_CHECK_SECONDS:
             self._checked = now
             pointer = self._read_pointer()
             if pointer is not None and pointer != self._pointer and self._write_lock.acquire(blocking=False):
@@ -114,6 +115,8 @@ class Engine:
         return self._snapshot
 
     def _read_pointer(self) -> tuple[str, str] | None:
+        if not self.persistent:
+            return None
         try:
             return store.read_pointer(self.index_dir)
         except RagError:
@@ -152,6 +155,7 @@ class Engine:
 
         A file whose id (stem) already names a document is refused unless `replace` is True; the replaced version
         is kept under the corpus folder's `.removed/`. Corpus and index change together or not at all."""
+        self._check_writable()
         with self._write_lock:
             report = updates.add(paths, self.corpus_dir, set(self._snapshot.documents), self.settings, self._commit,
                                  replace=replace)
@@ -160,10 +164,16 @@ class Engine:
 
     def remove_documents(self, doc_ids: Sequence[str]) -> BuildReport:
         """Drop documents from the index and move their files to the corpus folder's `.removed/` (nothing is lost)."""
+        self._check_writable()
         with self._write_lock:
             sources = {d.doc_id: d.source for d in self._snapshot.documents.values()}
             report = updates.remove(list(doc_ids), sources, self.corpus_dir, self._commit)
         return self._finish(report)
+
+    def _check_writable(self) -> None:
+        if not self.persistent:  # before the corpus folder is touched
+            raise ConfigurationError("this engine serves an index built in memory: it cannot add or remove "
+                                     "documents; open one with rag.load(index_dir=...)")
 
     def _commit(self, upserts: list[Document], removals: list[str]) -> None:
         """Apply changes to the index on disk and swap the new snapshot in."""

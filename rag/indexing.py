@@ -92,6 +92,12 @@ def apply_changes(old: Snapshot, upserts: list[Document], removals: list[str], e
     return snapshot, len(new_chunks)
 
 
+def in_memory(docs: list[Document], settings: Settings, embedder: Embedder, progress: bool = False,
+              analyzer: Analyzer | None = None) -> Snapshot:
+    """A snapshot of `docs` built by the normal indexing code and never written (evaluation, benchmarks)."""
+    return apply_changes(empty_snapshot(settings), docs, [], embedder, settings, progress, analyzer)[0]
+
+
 def _pooled_sentences(upserts: list[Document], chunks: list[StoredPassage], spans: dict[str, list[tuple[int, int]]],
                       embedder: Embedder, progress: bool) -> tuple[np.ndarray, np.ndarray]:
     """Passage vectors, and every sentence's vector pooled from the first passage holding it (one forward pass per

@@ -202,7 +202,10 @@ def read_pointer(index_dir: Path) -> tuple[str, str]:
 
 def current_generation(index_dir: Path) -> Path:
     """The folder `CURRENT` points to; IndexNotFoundError when there is no index."""
-    name, _ = read_pointer(index_dir)
+    return _generation(index_dir, read_pointer(index_dir)[0])
+
+
+def _generation(index_dir: Path, name: str) -> Path:
     folder = index_dir / name
     if not folder.is_dir():
         raise IndexCorruptError(f"index at {index_dir}: {POINTER} names a missing generation {name!r}. "
@@ -212,8 +215,13 @@ def current_generation(index_dir: Path) -> Path:
 
 def read_manifest(index_dir: Path) -> IndexManifest:
     """Parse the current generation's manifest, after checking it is the one `CURRENT` pins."""
-    _, digest = read_pointer(index_dir)
-    folder = current_generation(index_dir)
+    return _manifest_of(index_dir, *read_pointer(index_dir))[0]
+
+
+def _manifest_of(index_dir: Path, name: str, digest: str) -> tuple[IndexManifest, Path]:
+    """The manifest of generation `name`, checked against the `digest` its pointer pins, and its folder (one
+    pointer read serves both, so a commit in between cannot pair one generation's checksum with another's files)."""
+    folder = _generation(index_dir, name)
     try:
         data = (folder / "manifest.json").read_bytes()
     except OSError as exc:
@@ -223,7 +231,7 @@ def read_manifest(index_dir: Path) -> IndexManifest:
         raise IndexCorruptError(f"index at {index_dir}: manifest.json was changed after the index was written "
                                 "(checksum mismatch). " + rebuild_hint(index_dir))
     try:
-        return IndexManifest.model_validate_json(data)
+        return IndexManifest.model_validate_json(data), folder
     except ValidationError as exc:
         raise IndexCorruptError(f"index at {index_dir}: unreadable manifest ({_short(exc)}). "
                                 + rebuild_hint(index_dir)) from exc
@@ -247,9 +255,8 @@ def check_compatible(manifest: IndexManifest, index_dir: Path, settings: Setting
 
 def load(index_dir: Path, settings: Settings) -> tuple[Snapshot, IndexManifest]:
     """Load and verify the current generation: manifest, compatibility, file checksums, then contents."""
-    manifest = read_manifest(index_dir)
+    manifest, folder = _manifest_of(index_dir, *read_pointer(index_dir))
     check_compatible(manifest, index_dir, settings)
-    folder = current_generation(index_dir)
     for name, digest in manifest.files.items():
         path = folder / name
         if not path.is_file() or _sha256(path) != digest:

@@ -312,6 +312,25 @@ def test_an_engine_sees_a_rebuild_done_by_another_process(engine_copy: rag.Engin
     assert engine_copy.search(QUESTION, k=1)[0].doc_id == "ferry"
 
 
+
+def test_an_in_memory_engine_neither_follows_nor_writes_the_index_folder(engine_copy: rag.Engine) -> None:
+    """SQuAD and the benchmarks serve a snapshot built in memory; an index folder at the settings' path (./index
+    by default) must not replace it, and add/remove must not touch the corpus folder."""
+    memory = rag.Engine(engine_copy.settings, engine_copy.snapshot, engine_copy.embedder, persistent=False)
+    (engine_copy.corpus_dir / "ferry.txt").write_text(ARTICLE, encoding="utf-8")
+    rag.build(corpus_dir=engine_copy.corpus_dir, index_dir=engine_copy.index_dir)
+    time.sleep(rag.engine.RELOAD_CHECK_SECONDS + 0.1)
+    assert "ferry" not in {p.doc_id for p in memory.search(QUESTION, k=5)}
+    before = sorted(p.name for p in engine_copy.corpus_dir.iterdir())
+    upload = engine_copy.corpus_dir.parent / "upload.txt"
+    upload.write_text(ARTICLE, encoding="utf-8")
+    with pytest.raises(rag.ConfigurationError, match="built in memory"):
+        memory.add_documents([upload])
+    with pytest.raises(rag.ConfigurationError, match="built in memory"):
+        memory.remove_documents(["ferry"])
+    assert sorted(p.name for p in engine_copy.corpus_dir.iterdir()) == before
+
+
 # --- 6. smaller ones ----------------------------------------------------------------------------------------------
 
 

@@ -40,11 +40,12 @@ class OpenAIChatGenerator(Generator):
         self.client = OpenAI(base_url=settings.base_url, api_key=key, timeout=settings.timeout, max_retries=0)
 
     def check(self) -> None:
-        """ConfigurationError unless the server answers and serves the configured model (called at start-up)."""
+        """GenerationError when the server does not answer (yet); ConfigurationError when it answers without the
+        configured model (called at start-up)."""
         try:
             names = [m.id for m in self.client.models.list().data]
         except Exception as exc:  # noqa: BLE001 - any client error means the server is not usable
-            raise ConfigurationError(f"model server {self.settings.base_url} is not reachable: {_brief(exc)}") from exc
+            raise GenerationError(f"model server {self.settings.base_url} is not reachable: {_brief(exc)}") from exc
         if self.settings.model not in names and not any(n.endswith(self.settings.model) for n in names):
             raise ConfigurationError(f"model server {self.settings.base_url} does not serve model "
                                      f"{self.settings.model!r} (it serves: {', '.join(names) or 'none'})")

@@ -20,7 +20,7 @@ from rag.embedding import Embedder, get_embedder
 from rag.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from rag.evaluation.beir_data import BeirDataset, load_beir
 from rag.evaluation.metrics import mrr_at_k, ndcg_at_k, recall_at_k
-from rag.indexing import apply_changes, empty_snapshot
+from rag.indexing import in_memory
 from rag.models import Document, DocumentMeta
 from rag.settings import ChunkingSettings, SearchMode, Settings
 from rag.store import Snapshot
@@ -103,12 +103,6 @@ def to_documents(dataset: BeirDataset) -> list[Document]:
     return docs
 
 
-def build_snapshot(docs: list[Document], settings: Settings, embedder: Embedder, progress: bool = True) -> Snapshot:
-    """An in-memory index of the documents built with the normal indexing code."""
-    snapshot, _ = apply_changes(empty_snapshot(settings), docs, [], embedder, settings, progress=progress)
-    return snapshot
-
-
 def load_cached(cache_dir: Path, docs: list[Document], settings: Settings) -> Snapshot | None:
     """The cached snapshot when it was built from exactly these texts with this chunking and model, else None.
 
@@ -175,7 +169,7 @@ def run_beir(path: str | Path, modes: tuple[SearchMode, ...] = MODES, depth: int
     from_cache = snapshot is not None
     if snapshot is None:
         log.info("indexing %d %s documents", len(docs), dataset.name)
-        snapshot = build_snapshot(docs, settings, embedder, progress)
+        snapshot = in_memory(docs, settings, embedder, progress)
         if cache_dir:
             store.save(snapshot, Path(cache_dir), settings, analysis="")
     index_seconds = time.perf_counter() - started

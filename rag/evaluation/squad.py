@@ -124,14 +124,14 @@ def run_squad(path: str | Path, settings: Settings | None = None, progress: bool
     """Index the file's paragraphs in memory, ask every question on its own, and score the answers."""
     from rag.embedding import get_embedder
     from rag.engine import Engine
-    from rag.indexing import apply_changes, empty_snapshot
+    from rag.indexing import in_memory
     from rag.nlp import get_analyzer
 
     settings = settings or Settings()
     docs, questions = load_squad(path)
     embedder, analyzer = get_embedder(settings.embedding), get_analyzer(settings.nlp)
-    snapshot, _ = apply_changes(empty_snapshot(settings), docs, [], embedder, settings, progress, analyzer)
-    engine = Engine(settings, snapshot, embedder, analyzer=analyzer)
+    engine = Engine(settings, in_memory(docs, settings, embedder, progress, analyzer), embedder, analyzer=analyzer,
+                    persistent=False)
     started = time.perf_counter()
     records = []
     for q in tqdm(questions, desc="squad", unit="q", disable=not progress):
