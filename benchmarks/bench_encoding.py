@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from bench import timed  # the scripts share this folder
 
 import rag
 from rag.embedding import SentenceTransformerEmbedder, default_model_path
@@ -29,12 +30,7 @@ def p50(call, inputs: list[str]) -> tuple[float, float]:
     """(p50, p95) in ms of call(x) over inputs, after 5 warm-up calls."""
     for x in inputs[:5]:
         call(x + " warm")
-    times = []
-    for x in inputs:
-        started = time.perf_counter()
-        call(x)
-        times.append(time.perf_counter() - started)
-    ms = np.array(times) * 1000
+    ms = np.array(timed(call, inputs)) * 1000
     return float(np.percentile(ms, 50)), float(np.percentile(ms, 95))
 
 

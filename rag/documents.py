@@ -61,12 +61,6 @@ def read_bytes(path: Path, settings: Settings) -> bytes:
     return read_capped(path, settings.max_file_bytes)
 
 
-def file_hash(path: Path, entry: ManifestEntry | None, settings: Settings) -> str:
-    """`content_hash` of a file on disk."""
-    data = read_bytes(path, settings)
-    return content_hash(data, applicable(entry, data, path.name))
-
-
 def read_document(path: Path, entry: ManifestEntry | None, settings: Settings) -> Document:
     """Load, clean and describe one file."""
     return make_document(path.stem, path.name, read_bytes(path, settings), entry, settings)

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import logging
 import math
-from typing import Annotated
+from typing import get_args
 
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
+
+from rag.settings import SearchMode
 
 log = logging.getLogger(__name__)
 
-MODES = ("hybrid", "dense", "lexical")
+MODES = get_args(SearchMode)
+_WHOLE = TypeAdapter(int)  # built once: constructing an adapter costs more than the search it guards
 
 
 def repair_text(text: str) -> str:
@@ -45,9 +48,12 @@ def validate_k(k: object, default: int, max_k: int) -> int:
     if isinstance(k, bool) or isinstance(k, float) and not math.isfinite(k):
         raise ValueError(f"k must be a whole number from 1 to {max_k}, got {k!r}")
     try:
-        return TypeAdapter(Annotated[int, Field(ge=1, le=max_k)]).validate_python(k)
+        value = _WHOLE.validate_python(k)
     except ValidationError as exc:
         raise ValueError(f"k must be a whole number from 1 to {max_k}, got {k!r}") from exc
+    if not 1 <= value <= max_k:
+        raise ValueError(f"k must be a whole number from 1 to {max_k}, got {k!r}")
+    return value
 
 
 def validate_mode(mode: object, default: str) -> str:

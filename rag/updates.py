@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from rag import corpus
@@ -57,21 +58,13 @@ def add(paths: Sequence[str | Path], corpus_dir: Path, known: set[str], settings
         return report
     for doc_id in chosen:
         (report.updated if doc_id in known else report.added).append(doc_id)
-    moves: list[tuple[Path, Path]] = []  # (original, kept copy) to undo
-    written: list[Path] = []
-    corpus.mark_pending(corpus_dir)
-    try:
+    with _transaction(corpus_dir) as (written, moves):
         for doc, name, data, _ in chosen.values():
             for old in corpus.files_of(corpus_dir, doc.doc_id):
                 moves.append((old, corpus.retire(corpus_dir, old, keep_original=old.name == name
                                                  and not old.is_symlink())))
             written.append(corpus.write_file(corpus_dir, name, data))
         commit([doc for doc, _, _, _ in chosen.values()], [])
-    except BaseException:
-        _undo(written, moves)
-        corpus.clear_pending(corpus_dir)
-        raise
-    corpus.clear_pending(corpus_dir)
     return report
 
 
@@ -80,22 +73,31 @@ def remove(doc_ids: Sequence[str], sources: dict[str, str], corpus_dir: Path, co
     unknown = [d for d in doc_ids if d not in sources]
     if unknown:
         raise ValueError(f"no such document: {', '.join(unknown)}")
-    moves: list[tuple[Path, Path]] = []
-    corpus.mark_pending(corpus_dir)
-    try:
+    with _transaction(corpus_dir) as (_, moves):
         for doc_id in doc_ids:
             path = corpus_dir / sources[doc_id]
             if path.is_file() or path.is_symlink():
                 moves.append((path, corpus.retire(corpus_dir, path)))
         commit([], list(doc_ids))
-    except BaseException:
-        _undo([], moves)
-        corpus.clear_pending(corpus_dir)
-        raise
-    corpus.clear_pending(corpus_dir)
     report = BuildReport(index_dir="", documents=0, passages=0)
     report.removed = list(doc_ids)
     return report
+
+
+@contextmanager
+def _transaction(corpus_dir: Path) -> Iterator[tuple[list[Path], list[tuple[Path, Path]]]]:
+    """Lists to record the files written and the (original, kept copy) moves made inside the block: all are undone
+    if it fails. The `.pending` marker stands for the whole block."""
+    written: list[Path] = []
+    moves: list[tuple[Path, Path]] = []
+    corpus.mark_pending(corpus_dir)
+    try:
+        yield written, moves
+    except BaseException:
+        _undo(written, moves)
+        raise
+    finally:
+        corpus.clear_pending(corpus_dir)
 
 
 def _undo(written: list[Path], moves: list[tuple[Path, Path]]) -> None:

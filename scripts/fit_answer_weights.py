@@ -113,27 +113,20 @@ def main() -> None:
                         "candidates first (softmax over its candidates), keeping the regression's bias.")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    from sklearn.linear_model import LogisticRegression
-
     engine = rag.load(index_dir=args.index, corpus_dir=args.corpus)
     data = examples(engine, load_questions(args.questions))
     if args.folds > 1:
         cross_validate(data, args.folds)
-    x = np.concatenate([d[0] for d in data])
+    coef, bias = fit(data, args.c, args.listwise)
     y = np.concatenate([d[1] for d in data])
-    model = LogisticRegression(C=args.c, max_iter=2000, class_weight="balanced").fit(x, y)
-    if args.listwise:
-        model.coef_[0] = listwise(data, model.coef_[0], args.c)
-    weights = dict(zip(FEATURES, model.coef_[0].tolist()))
-    bias = float(model.intercept_[0])
     print(f"{len(data)} questions, {len(y)} candidates, {int(y.sum())} positive")
-    print("weights:", ", ".join(f"{k}={v:.3f}" for k, v in weights.items()), f"bias={bias:.3f}")
+    print("weights:", ", ".join(f"{k}={v:.3f}" for k, v in zip(FEATURES, coef.tolist())), f"bias={bias:.3f}")
     best = []  # (best score, best is right, answerable)
     for xq, yq, answerable in data:
         if len(yq) == 0:
             best.append((-math.inf, False, answerable))
             continue
-        scores = xq @ model.coef_[0] + bias
+        scores = xq @ coef + bias
         top = int(np.argmax(scores))
         best.append((float(scores[top]), bool(yq[top]), answerable))
     answerable = [b for b in best if b[2]]

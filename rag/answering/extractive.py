@@ -20,7 +20,7 @@ from rag.answering.candidates import Candidate, find_candidates, trim_known
 from rag.answering.dating import relative_year_note
 from rag.answering.descriptions import description
 from rag.answering.evidence import EvidenceStore, Sentence, gather, match_terms, mentions
-from rag.answering.generator import Generator
+from rag.answering.generator import ABSTAIN_TEXT, Generator
 from rag.answering.quantities import normalise_figure
 from rag.answering.question import QuestionAnalysis
 from rag.answering.reading import QuestionReader
@@ -29,7 +29,6 @@ from rag.models import Answer, ChatMessage, Citation, Passage
 from rag.settings import AnswerSettings
 from rag.text import stem, terms
 
-ABSTAIN_TEXT = "The articles do not answer this question."
 FIGURE_LABELS = frozenset({"MONEY", "PERCENT", "RATIO", "CARDINAL", "QUANTITY", "SCORE", "AGE", "DURATION"})
 
 
@@ -191,8 +190,9 @@ class ExtractiveGenerator(Generator):
 
 
 def _named(text: str, name: str, store: EvidenceStore) -> bool:
-    """`text` names `name` in full, or by its most distinctive word (highest idf): a surname ("Blair"), but not the
-    generic head of an organisation's name ("Shanda Interactive *Entertainment*")."""
+    """`text` names `name` in full, or by its last word when that word is also its most distinctive (highest idf)
+    or the most distinctive one is there too: a surname ("Blair"), but not the generic head of an organisation's
+    name ("Shanda Interactive *Entertainment*")."""
     score = mentions(text, name)
     if score == 1.0 or score == 0.0:
         return score == 1.0

@@ -11,6 +11,8 @@ from collections.abc import Iterator, Sequence
 
 from rag.models import Answer, ChatMessage, Passage
 
+ABSTAIN_TEXT = "The articles do not answer this question."  # every generator's abstention, word for word
+
 
 class Generator:
     """Composes an answer from retrieved passages; every claim must come with a citation."""

@@ -12,10 +12,11 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel
 
+from rag.answering.generator import ABSTAIN_TEXT
 from rag.chunking import sentences
 from rag.models import ChatMessage, Passage
 
-ABSTAIN = "The articles do not answer this question."
+ABSTAIN = ABSTAIN_TEXT
 SYSTEM = f"""You answer questions about news articles, using only the numbered passages in the user's message.
 Rules:
 1. Use only what the passages say. Do not add outside knowledge.

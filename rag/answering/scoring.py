@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 
 from rag.answering.answer_types import compatibility
-from rag.answering.candidates import Candidate
+from rag.answering.candidates import NUMERIC_ENTS, Candidate
 from rag.answering.evidence import EvidenceStore, Sentence, coverage_of, mentions, token_terms
 from rag.answering.question import QuestionAnalysis, role_of
 from rag.settings import ScoringWeights
@@ -46,8 +46,7 @@ def _conflicts(details: tuple[str, ...], text: str, pattern: re.Pattern) -> bool
     found = set(pattern.findall(text))
     return bool(wanted) and bool(found) and not wanted & found
 LIGHT_VERBS = frozenset({"be", "do", "have", "get", "make", "take"})
-NUMERIC_LABELS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL", "SCORE", "RATIO",
-                            "AGE", "DURATION"})
+NUMERIC_LABELS = NUMERIC_ENTS | {"SCORE", "RATIO", "AGE", "DURATION"}  # spaCy's figures and the quantity grammar's
 FEATURES = ("type", "similarity", "coverage", "window", "names", "proximity", "dependency", "head", "in_question",
             "rank", "number", "verb", "role", "previous", "standing", "aside", "conflict")
 

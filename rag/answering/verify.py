@@ -16,11 +16,12 @@ import numpy as np
 from pydantic import BaseModel
 
 from rag.answering.quantities import find_quantities
+from rag.answering.question import NAME_LABELS as QUESTION_NAME_LABELS
 from rag.chunking import sentences
 from rag.models import Passage
 
 MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
-NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"})
+NAME_LABELS = QUESTION_NAME_LABELS - {"LANGUAGE"}  # a language named in an answer is not a claim to check
 _SCALES = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9, "tn": 1e12,
            "trillion": 1e12}
 _CURRENCIES = {"£": "gbp", "pound": "gbp", "sterling": "gbp", "$": "usd", "dollar": "usd", "€": "eur", "euro": "eur",
