@@ -82,6 +82,11 @@ def test_figures_compare_across_spellings():
     ("Who is Birgit Kuhlhoff?", "HUM:desc", None),
     ("What is the nickname of the Welsh team?", "ENTY:termeq", "nickname"),
     ("What is Hangzhou's 2025 urban-rural income target?", "NUM:other", "target"),
+    # the noun after an auxiliary is the subject, not what "how much" measures
+    ("How much will each remote hunting session cost?", "NUM:money", None),
+    ("How fast did Singapore's economy grow?", "NUM:perc", None),  # the speed of a change is a percentage
+    ("Which neighbouring towns will the council link?", "LOC:city", "town"),  # past a participle
+    ("Which of Jet Airways and Air Sahara is ranked third?", "HUM:gr", None),  # one of two organisations
 ])
 def test_expected_answer_type_from_the_parse(parse, question, answer_type, head):
     analysis = analyse_question(parse(question))
@@ -94,9 +99,16 @@ def test_names_are_constraints_roles_and_nationalities_are_not(parse):
     assert {"Israeli", "2005"} <= set(analysis.details)  # soft: news writes "Israel's" and omits the year
     mp = analyse_question(parse("Which Labour MP resigned on Tuesday?"))
     assert "MP" not in mp.names
+    # a role word standing bare as a subject is a name
+    assert "Prince" in analyse_question(parse("How much did Prince earn in 2003?")).names
+    # the alternatives of "which of" are what the answer is chosen from, not names it must not be
+    choice = analyse_question(parse("Which of Jet Airways and Air Sahara is ranked third?"))
+    assert choice.choices == "Jet Airways and Air Sahara" and not {"Jet Airways", "Air Sahara"} & set(choice.names)
 
 
 def test_the_asked_verb_is_the_one_the_wh_phrase_hangs_from(parse):
     assert analyse_question(parse("How much did Verizon agree to pay to take over MCI?")).verb == "pay"
     assert analyse_question(parse("How much did Novartis say it could save?")).verb == "save"
     assert analyse_question(parse("Who won best comedy newcomer?")).role == "subj"
+    # do-support puts the subject after the wh-phrase, whatever the parser makes of it
+    assert analyse_question(parse("What product did villagers in Bainiu start selling online?")).role == "obj"

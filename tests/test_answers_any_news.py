@@ -48,6 +48,28 @@ Northvale Energy today reported revenue of $1.2bn for the year to 31 December, u
 
 Chief executive Sandra Lowe said the company would invest $300m in wind farms over the next five years. The company, based in Aberdeen, employs 2,400 people.
 """,
+    "regional_transport.txt": """Electric buses for three towns
+
+Lakeland County Council will buy 40 electric buses for towns in Lakeland County, including Ashford, Bexley and Carrow, the council said on Monday.
+
+Each new bus will cost £450,000, and the first routes open in June. Council leader Margaret Oduya said the scheme was the county's biggest transport investment.
+
+The 64-year-old has led the council since 2015.
+""",
+    "wire_economy.txt": """Thai economy slows in 2004
+
+BANGKOK (Newswire) - Thailand's economy grew by 6.1% in 2004, slower than the 6.9% recorded in 2003, the planning agency said.
+
+The agency said tourism had recovered strongly after a weak start. Exports rose 23% to $96bn, led by electronics and cars. Farm output fell because of drought.
+
+The agency forecast growth of 5.5% this year.
+""",
+    "sport_tennis.txt": """Kovac beats Lindqvist in Dubai
+
+Croatian Ana Kovac beat Swede Elin Lindqvist 6-3 7-5 to reach the Dubai semi-finals on Wednesday.
+
+Kovac is ranked 14th in the world, while Lindqvist is ranked 31st. The 29 year-old Kovac won the title here in 2003.
+""",
 }
 
 CASES = [
@@ -71,6 +93,16 @@ CASES = [
     ("How many people visited the Cornish Film Festival?", ["14,000"], "local_culture"),  # "attracted 14,000 visitors"
     ("How much revenue did Northvale Energy report for the year?", ["$1.2bn"], "press_release"),
     ("How much will Northvale Energy put into wind farms?", ["$300m"], "press_release"),
+    # a plural question gets the whole list, not the county the question already names ("Lakeland County")
+    ("Which towns in Lakeland County will get the electric buses?", ["Ashford, Bexley and Carrow"],
+     "regional_transport"),
+    ("How much will each new bus cost?", ["£450,000"], "regional_transport"),
+    # news names a person once, then calls them "the 64-year-old"
+    ("How old was Margaret Oduya when she announced the bus scheme?", ["64", "64-year-old"], "regional_transport"),
+    ("How old is Ana Kovac?", ["29", "29 year-old"], "sport_tennis"),  # "29 year-old", spaced
+    ("How fast did Thailand's economy grow in 2004?", ["6.1%"], "wire_economy"),  # a rate of change: a percentage
+    ("Which of Ana Kovac and Elin Lindqvist is ranked 31st?", ["Elin Lindqvist", "Lindqvist"], "sport_tennis"),
+    ("By what score did Ana Kovac beat Elin Lindqvist?", ["6-3 7-5"], "sport_tennis"),
 ]
 
 # Abstained today. Known misses, in the README: "Who won the county cup final?" (not yet played: the final's two
@@ -85,6 +117,8 @@ UNANSWERABLE = [
     "What is the capital of Peru?",
     # another company whose name ends like Northvale's: a shared generic last word is not the same name
     "How much revenue did Southgate Energy report for the year?",
+    # a year the article never gives, before the years it reports: it is about other years
+    "How much did Thailand's exports rise in 2001?",
 ]
 
 

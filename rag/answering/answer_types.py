@@ -25,7 +25,7 @@ _GROUP = {"ORG": 1.0, "NORP": 0.6, "GPE": 0.6, "PROPN": 0.6, "PERSON": 0.35, "FA
 _PLACE = {"GPE": 1.0, "LOC": 1.0, "FAC": 0.9, "PROPN": 0.5, "ORG": 0.4, "NORP": 0.3, "PERSON": 0.1}
 _NUMBER = {"CARDINAL": 0.8, "QUANTITY": 0.8, "PERCENT": 0.8, "MONEY": 0.8, "RATIO": 0.8, "ORDINAL": 0.2}
 _NAMED_ANY = {label: 0.5 for label in NAMED} | {"QUOTE": 0.6, "TITLE": 0.45, "NP": 0.45} | {label: 0.45 for label in (
-    "MONEY", "PERCENT", "RATIO", "CARDINAL", "QUANTITY", "DATE", "SCORE")}
+    "MONEY", "PERCENT", "RATIO", "CARDINAL", "QUANTITY", "DATE", "SCORE", "DURATION", "AGE")}
 
 COMPATIBLE: MappingProxyType = MappingProxyType({
     "HUM:ind": _PERSON,
@@ -44,7 +44,7 @@ COMPATIBLE: MappingProxyType = MappingProxyType({
     "NUM:weight": {"QUANTITY": 1.0, "CARDINAL": 0.4},
     "NUM:speed": {"QUANTITY": 1.0, "CARDINAL": 0.4},
     "NUM:temp": {"QUANTITY": 1.0, "CARDINAL": 0.4},
-    "NUM:size": {"QUANTITY": 1.0, "MONEY": 0.6, "CARDINAL": 0.5},
+    "NUM:size": {"QUANTITY": 1.0, "MONEY": 0.6, "CARDINAL": 0.5, "PERCENT": 0.4},
     "NUM:ord": {"ORDINAL": 1.0, "CARDINAL": 0.2},
     "NUM:score": {"SCORE": 1.0, "CARDINAL": 0.2},
     "NUM:age": {"AGE": 1.0, "CARDINAL": 0.1, "DATE": 0.1},

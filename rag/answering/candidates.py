@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from rag.answering.answer_types import NAMED
 from rag.answering.evidence import Sentence, token_terms
 from rag.answering.quantities import find_quantities
 
@@ -210,6 +211,12 @@ def _title_runs(sentence: Sentence) -> list[tuple[int, int]]:
     return runs
 
 
+def _same_kind(a: str, b: str) -> bool:
+    """Labels that may share a list: equal ones, or two kinds of name (spaCy's small model often labels the names
+    of one list differently: "Tonglu (PERSON) and Chun'an (NORP) counties")."""
+    return a == b or a in NAMED and b in NAMED
+
+
 _JOIN = re.compile(r"^(?:,\s|\sand\s|,\sand\s|\s&\s|\sor\s|,\sor\s)$")
 
 
@@ -221,7 +228,7 @@ def _lists(sentence: Sentence, text: str, found: list[Candidate]) -> list[Candid
     i = 0
     while i < len(ordered):
         j = i
-        while j + 1 < len(ordered) and ordered[j + 1].label == ordered[i].label and _JOIN.match(
+        while j + 1 < len(ordered) and _same_kind(ordered[j + 1].label, ordered[i].label) and _JOIN.match(
                 text[ordered[j].end - base:ordered[j + 1].start - base]):
             j += 1
         if j > i:

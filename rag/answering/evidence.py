@@ -29,6 +29,9 @@ class EvidenceStore(Protocol):
     def lead(self, doc_id: str) -> str:
         """The document's title and opening, where news names its subject."""
 
+    def document_text(self, doc_id: str) -> str:
+        """The document's title and whole cleaned text."""
+
     def idf(self, term: str) -> float:
         """Inverse document frequency of a stemmed term."""
 
@@ -127,13 +130,43 @@ def match_terms(question: QuestionAnalysis, sentences: list[Sentence], query_vec
                 elif abs(strength - best) <= 1e-9:
                     where.append(token.i)
         sentence.matches = matches
-        sentence.coverage = sum(weights.get(t, 0.0) * m[0] for t, m in matches.items()) / total if total else 0.0
+    if question.answer_type == "NUM:age":
+        _second_references(question, sentences)
+    for sentence in sentences:
+        sentence.coverage = sum(weights.get(t, 0.0) * m[0] for t, m in sentence.matches.items()) / total \
+            if total else 0.0
+
+
+SECOND_REFERENCE = re.compile(r"\bthe\s+(?:\d{1,3}|[a-z]+(?:-[a-z]+)?)[\s-]years?[\s-]old\b", re.I)
+SECOND_REFERENCE_CREDIT = 0.8  # as much as a surname alone (`mentions`)
+PASSAGE_REFERENCE_CREDIT = 0.7  # named elsewhere in the passage only: as much as a name in the article's opening
+
+
+def _second_references(question: QuestionAnalysis, sentences: list[Sentence]) -> None:
+    """News names a person once and then calls them "the 56-year-old": such a sentence next to one naming the
+    question's person is taken to speak of that person, so their name counts as matched there."""
+    named = {t for name in question.names for t in terms(name)}
+    for sentence in sentences:
+        found = SECOND_REFERENCE.search(sentence.text)
+        if not found or any(t in sentence.matches for t in named):
+            continue
+        credit = {t: SECOND_REFERENCE_CREDIT for other in (sentence.previous, sentence.next) if other is not None
+                  for t in other.matches if t in named}
+        if not credit:  # the sentence opens its passage: the person is named further on in it, if at all
+            credit = {t: PASSAGE_REFERENCE_CREDIT for name in question.names
+                      if mentions(sentence.passage.text, name) for t in terms(name)}
+        token = sentence.span.doc.char_span(sentence.span.start_char + found.start(),
+                                            sentence.span.start_char + found.end(), alignment_mode="expand")
+        where = [token[0].i] if token is not None else [sentence.span.start]  # its "the": beside the age
+        for term, strength in credit.items():
+            sentence.matches[term] = (strength, where)
 
 
 def coverage_weights(question: QuestionAnalysis, store: EvidenceStore) -> dict[str, float]:
     """Idf weight of each focus term that is not part of a name: what the question asks *about*. Names are checked
     on their own, since an article repeats its subject's name in sentence after sentence."""
-    named = {t for name in question.names for t in terms(name)}
+    # an age is asked of a name: there the name is what the question is about ("how old is Alan Greenspan")
+    named = {t for name in question.names for t in terms(name)} if question.answer_type != "NUM:age" else set()
     weights = {f.term: f.weight * store.idf(f.term) for f in question.focus if f.term not in named}
     return weights or {f.term: f.weight * store.idf(f.term) for f in question.focus}
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from pydantic import BaseModel
 
-from rag.answering.answer_types import COMPATIBLE
+from rag.answering.answer_types import COMPATIBLE, HEAD_NOUNS, NAMED
 from rag.answering.candidates import Candidate, find_candidates, trim_known
 from rag.answering.dating import relative_year_note
 from rag.answering.descriptions import description
@@ -24,7 +24,7 @@ from rag.answering.generator import ABSTAIN_TEXT, Generator
 from rag.answering.quantities import normalise_figure
 from rag.answering.question import QuestionAnalysis
 from rag.answering.reading import QuestionReader
-from rag.answering.scoring import candidate_features, score, sentence_features
+from rag.answering.scoring import YEAR, candidate_features, score, sentence_features
 from rag.models import Answer, ChatMessage, Citation, Passage
 from rag.settings import AnswerSettings
 from rag.text import stem, terms
@@ -98,6 +98,8 @@ class ExtractiveGenerator(Generator):
                 continue
             for candidate in find_candidates(sentence, wanted, plural=question.plural):
                 candidate = trim_known(candidate, known)
+                if candidate.label in NAMED and _generic(candidate):
+                    continue  # "Province" left of "Zhejiang Province" once the question's "Zhejiang" is trimmed
                 features = candidate_features(candidate, question, shared, weights_by_term, question_terms)
                 if features["type"] <= 0 or features["in_question"] >= 0.999:
                     continue
@@ -113,6 +115,8 @@ class ExtractiveGenerator(Generator):
         and the sentence with its neighbours holds enough of what the question asks about."""
         where = f"{sentence.passage.text} {sentence.passage.title or ''} {store.lead(sentence.passage.doc_id)}"
         if any(not _named(where, name, store) for name in question.names):
+            return False
+        if _unstated_year(question, sentence.passage, store):
             return False
         return not question.focus or shared["window"] >= self.settings.min_window_coverage
 
@@ -136,6 +140,9 @@ class ExtractiveGenerator(Generator):
 
     def _compose(self, question: QuestionAnalysis, ranked: list[Candidate], confidence: float) -> Draft:
         best = ranked[0]
+        if question.plural and not best.is_list:  # "which cities": the list the best one stands in, when there is one
+            best = next((c for c in ranked if c.is_list and c.sentence is best.sentence
+                         and c.start <= best.start and best.end <= c.end), best)
         short = None if best.label == "SENTENCE" else _full_name(best)
         cited = [best]
         lead = f"{short} [1]" if short else None
@@ -189,6 +196,21 @@ class ExtractiveGenerator(Generator):
         return Draft(text="\n".join(lines), answered=False, confidence=confidence)
 
 
+def _unstated_year(question: QuestionAnalysis, passage: Passage, store: EvidenceStore) -> bool:
+    """The question asks about a year its article never states and was not written in (nor the year before, which
+    news calls "last year"): the article reports other years, so it cannot answer. An undated article is taken to
+    be written in a year after the last one it states, which it may leave unsaid ("profits this year")."""
+    years = [int(d) for d in question.details if YEAR.fullmatch(d)]
+    if not years:
+        return False
+    stated = {int(y) for y in YEAR.findall(store.document_text(passage.doc_id))}
+    if passage.date is not None:
+        unsaid = {passage.date.year, passage.date.year - 1}
+    else:
+        unsaid = {y for y in years if not stated or y > max(stated)}
+    return any(year not in stated and year not in unsaid for year in years)
+
+
 def _named(text: str, name: str, store: EvidenceStore) -> bool:
     """`text` names `name` in full, or by its last word when that word is also its most distinctive (highest idf)
     or the most distinctive one is there too: a surname ("Blair"), but not the generic head of an organisation's
@@ -199,6 +221,12 @@ def _named(text: str, name: str, store: EvidenceStore) -> bool:
     words = [w for w in name.split() if terms(w)]
     rarest = max(words, key=lambda w: store.idf(terms(w)[0]), default=name.split()[-1])
     return mentions(text, rarest) == 1.0
+
+
+def _generic(candidate: Candidate) -> bool:
+    """The candidate is only words that name a kind of thing ("Province", "City"), not a thing."""
+    tokens = [t for t in candidate.sentence.span.doc[candidate.first:candidate.last] if not t.is_punct]
+    return bool(tokens) and all(t.lower_ in HEAD_NOUNS or t.lemma_.lower() in HEAD_NOUNS for t in tokens)
 
 
 def _full_name(candidate: Candidate) -> str:

@@ -50,6 +50,10 @@ class SnapshotEvidence:
         doc = self.snapshot.documents[doc_id]
         return f"{doc.meta.title or ''} {doc.text[: self.settings.answer.lead_chars]}"
 
+    def document_text(self, doc_id: str) -> str:
+        doc = self.snapshot.documents[doc_id]
+        return f"{doc.meta.title or ''}\n{doc.text}"
+
     def idf(self, term: str) -> float:
         return self.snapshot.lexical.idf(term)
 

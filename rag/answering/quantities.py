@@ -66,7 +66,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
     ("RATIO", re.compile(rf"(?<![\d:.,]){_NUM}:{_NUM}(?![\d:])")),
     ("SCORE", re.compile(r"(?<![\w.,:-])\d{1,2}-\d{1,2}(?:\s\d{1,2}-\d{1,2}){0,4}(?![\w.,:-]|%)"
                          r"(?:\s\((?:\d{1,2}-\d{1,2})\))?")),
-    ("AGE", re.compile(rf"(?<!\w)(?:{_NUM}|{_WORDNUM})(?:-year-old\b|\syears?\sold\b|-years?-old\b)|"
+    ("AGE", re.compile(rf"(?<!\w)(?:{_NUM}|{_WORDNUM})[\s-]years?[\s-]old\b|"
                        rf"\baged\s(?:{_NUM}|{_WORDNUM})\b", re.I)),
     ("DATE", re.compile(r"(?<!\w)(?:the\s)?(?:(?:early|mid|late)-?\s?)?(?:1\d|20)\d0s(?!\w)|(?<!\w)'\d0s(?!\w)|"
                         r"(?<!\w)(?:the\s)?(?:(?:early|mid|late)-?\s?)?(?:\d{1,2}(?:st|nd|rd|th)|"

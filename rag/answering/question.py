@@ -31,8 +31,15 @@ CONTROL_VERBS = SAY_VERBS | frozenset("agree expect aim seek try decide intend o
                                       "need promise threaten vow pledge continue begin start".split())
 RANK_VERBS = frozenset("rank finish come place stand sit put".split())
 # verbs whose complement is a figure ("total", "add up to", "rise to")
+# verbs of change, whose speed news gives as a percentage ("grew by 8.1%")
+CHANGE_VERBS = frozenset("grow rise fall increase decrease expand shrink climb drop decline slow accelerate "
+                         "improve recover".split())
 QUANTITY_VERBS = frozenset("total add amount reach rise fall climb drop grow increase decrease cost earn close "
                            "value fetch".split())
+
+# the question class of an alternative's entity label ("which of Jet Airways and Air Sahara" asks for an ORG)
+ENTITY_CLASSES = {"PERSON": "HUM:ind", "ORG": "HUM:gr", "NORP": "HUM:gr", "GPE": "LOC:other", "LOC": "LOC:other",
+                  "FAC": "LOC:other", "PRODUCT": "ENTY:product", "WORK_OF_ART": "ENTY:cremat", "EVENT": "ENTY:event"}
 
 HeadClassifier = Callable[[str], str | None]
 
@@ -66,6 +73,7 @@ class QuestionAnalysis(BaseModel):
     details: tuple[str, ...] = ()  # nationalities, years and figures the evidence should state (news often omits
     # the current year, and "Israeli" is written "Israel's", so these count towards the score but do not exclude)
     given: tuple[str, ...] = ()  # figures the conversation already gave: an answer must be new
+    choices: str | None = None  # "which of *Jet Airways and Air Sahara*": the answer is one of these, not a given
 
     @property
     def coarse(self) -> str:
@@ -83,12 +91,13 @@ def analyse_question(doc, classify: HeadClassifier | None = None) -> QuestionAna
     answer_type, head = _answer_type(doc, wh, classify or (lambda _: None))
     unit = head.lemma_.lower() if head is not None and answer_type == "NUM:count" else None
     verb = _asked_verb(doc, wh, head)
-    names, groups = _names(doc, wh)
+    choices = _choices(doc, wh)
+    names, groups = _names(doc, wh, choices)
     figures = [q.text for q in find_quantities(doc.text) if q.label != "ORDINAL" or q.text[0].isdigit()]
     figures += [t.text for t in doc if t.like_num and len(t.text) == 4 and t.text.isdigit()]
     focus = []
     for token in doc:
-        if token == wh or token.pos_ in ("AUX", "DET", "ADP", "PUNCT", "PRON", "CCONJ", "SCONJ", "PART", "SPACE"):
+        if token == wh or token.i in choices or token.pos_ in ("AUX", "DET", "ADP", "PUNCT", "PRON", "CCONJ", "SCONJ", "PART", "SPACE"):
             continue
         if token.lower_ in WH_WORDS or token.lower_ in STOPWORDS or token.lemma_ in ("do", "be", "have") or (
                 wh is not None and wh.lower_ == "how"
@@ -103,7 +112,8 @@ def analyse_question(doc, classify: HeadClassifier | None = None) -> QuestionAna
         text=doc.text, wh=wh.lower_ if wh is not None else None, answer_type=answer_type, role=_role(wh, head),
         head=head.lemma_.lower() if head is not None else None, unit=unit,
         plural=head is not None and head.tag_ in ("NNS", "NNPS"), verb=verb, focus=tuple(unique),
-        names=names, details=tuple(dict.fromkeys([*groups, *figures])))
+        names=names, details=tuple(dict.fromkeys([*groups, *figures])),
+        choices=doc[min(choices):max(choices) + 1].text if choices else None)
 
 
 def _answer_type(doc, wh, classify: HeadClassifier):
@@ -117,6 +127,10 @@ def _answer_type(doc, wh, classify: HeadClassifier):
         if nxt is not None and nxt.lower_ in HOW:
             fine = HOW[nxt.lower_]
             noun = _modified_noun(nxt)
+            if noun is not None and any(t.pos_ in ("AUX", "VERB") for t in doc[nxt.i + 1:noun.i]):
+                noun = None  # "how much will each session cost": the noun is the subject, not what is counted
+            if fine == "NUM:speed" and _asked_verb(doc, wh, None) in CHANGE_VERBS:
+                return "NUM:perc", None  # "how fast did the economy grow": a rate of change
             if noun is not None and fine in ("NUM:count", "NUM:money"):
                 if fine == "NUM:count":
                     return fine, noun
@@ -154,6 +168,8 @@ def _answer_type(doc, wh, classify: HeadClassifier):
         if wh.head.lemma_ in ("of",) or (wh.i + 1 < len(doc) and doc[wh.i + 1].lower_ == "of"):
             of = doc[wh.i + 1]
             head = next((c for c in of.children if c.dep_ == "pobj"), None)
+            if head is not None and head.pos_ == "PROPN":  # "which of Jet Airways and Air Sahara": one of those
+                return ENTITY_CLASSES.get(head.ent_type_, "ENTY:other"), None
         else:
             head = _copula_noun(doc, wh)
     if head is not None:
@@ -208,6 +224,11 @@ def _role(wh, head) -> str | None:
     """Who *won* (subject) or whom did they *beat* (object): the role the answer plays in the evidence."""
     if wh is None or wh.lower_ in ("when", "where", "why", "how"):
         return None
+    phrase_end = head.i if head is not None and head.i > wh.i else wh.i
+    doc = wh.doc
+    if phrase_end + 2 < len(doc) and doc[phrase_end + 1].lemma_ == "do" \
+            and doc[phrase_end + 2].pos_ in ("NOUN", "PROPN", "PRON", "DET", "ADJ", "NUM"):
+        return "obj"  # do-support puts a subject after the wh-phrase: "what product did *villagers* sell" asks the object
     return role_of(head if head is not None and wh.dep_ == "det" else wh)
 
 
@@ -217,7 +238,8 @@ def _modified_noun(token):
             and token.head.i > token.i:
         return token.head
     nxt = token.doc[token.i + 1] if token.i + 1 < len(token.doc) else None
-    while nxt is not None and nxt.pos_ in ("ADJ", "NOUN", "PROPN") and nxt.i + 1 < len(token.doc) \
+    while nxt is not None and (nxt.pos_ in ("ADJ", "NOUN", "PROPN") or nxt.tag_ in ("VBG", "VBN")) \
+            and nxt.i + 1 < len(token.doc) \
             and token.doc[nxt.i + 1].pos_ in ("NOUN", "PROPN"):
         nxt = token.doc[nxt.i + 1]  # "which football club": the last noun of the compound is the head
     if nxt is not None and nxt.pos_ == "NOUN" and token.lower_ in ("which", "what", "much", "many"):
@@ -267,10 +289,20 @@ def _about_money(doc) -> bool:
     return any(t.lemma_.lower() in money or HEAD_NOUNS.get(t.lemma_.lower()) == "NUM:money" for t in doc)
 
 
-def _names(doc, wh) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _choices(doc, wh) -> set[int]:
+    """Token indices of the alternatives in "which of A and B": what the answer is chosen from."""
+    if wh is None or wh.lower_ not in ("which", "who") or wh.i + 1 >= len(doc) or doc[wh.i + 1].lower_ != "of":
+        return set()
+    obj = next((c for c in doc[wh.i + 1].children if c.dep_ == "pobj"), None)
+    if obj is None or obj.pos_ == "PRON":
+        return set()
+    return {t.i for t in obj.subtree}
+
+
+def _names(doc, wh, choices: set[int] = frozenset()) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Proper names in the question (its named entities and runs of proper nouns, not the wh-word), and its
     nationality or group adjectives (NORP: "Israeli", "Labour")."""
-    out: list[str] = []
+    out: list[tuple[str, int]] = []  # (name, index of its first token)
     groups: list[str] = []
     covered: set[int] = set()
     for ent in doc.ents:
@@ -278,16 +310,30 @@ def _names(doc, wh) -> tuple[tuple[str, ...], tuple[str, ...]]:
         if ent.label_ in NAME_LABELS:
             text = ent.text.removeprefix("the ").removeprefix("The ")
             text = text[:-2] if text.endswith(("'s", "’s")) else text
-            if text and (wh is None or wh.i not in range(ent.start, ent.end)):
-                (groups if ent.label_ == "NORP" else out).append(text)
+            if text and (wh is None or wh.i not in range(ent.start, ent.end)) and ent.start not in choices:
+                if ent.label_ == "NORP":
+                    groups.append(text)
+                else:
+                    out.append((text, ent.start))
     run: list[str] = []
     for token in [*doc, None]:
-        if token is not None and token.pos_ == "PROPN" and token.i not in covered and token.i > 0:
+        if token is not None and token.pos_ == "PROPN" and token.i not in covered | choices and token.i > 0:
             run.append(token.text)
             continue
         if run:
-            out.append(" ".join(run))
+            out.append((" ".join(run), token.i - len(run) if token is not None else len(doc) - len(run)))
             run = []
-    # role words ("MP", "Chancellor") are what the question asks for, not names the evidence must hold
-    keep = [n for n in out if n.lower() not in WH_WORDS and n.lower() not in HEAD_NOUNS]
+    keep = [n for n, start in out if n.lower() not in WH_WORDS and not _role_word(doc, n, start)]
     return tuple(dict.fromkeys(keep)), tuple(dict.fromkeys(groups))
+
+
+def _role_word(doc, name: str, start: int) -> bool:
+    """A role word ("which *MP*", "the *Chancellor*") is what the question asks for, not a name the evidence must
+    hold; but English puts no singular noun bare in subject position, so one that stands there is a name ("how much
+    did *Prince* earn")."""
+    if name.lower() not in HEAD_NOUNS:
+        return False
+    token, before = doc[start], doc[start - 1] if start > 0 else None
+    bare = before is not None and before.lower_ not in WH_WORDS and before.pos_ not in ("DET", "PRON") \
+        and before.tag_ != "POS"
+    return not (bare and token.dep_ in ("nsubj", "nsubjpass") and token.tag_ in ("NN", "NNP"))

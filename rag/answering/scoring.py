@@ -30,12 +30,12 @@ import re
 from rag.answering.answer_types import compatibility
 from rag.answering.candidates import NUMERIC_ENTS, Candidate
 from rag.answering.evidence import EvidenceStore, Sentence, coverage_of, mentions, token_terms
-from rag.answering.question import QuestionAnalysis, role_of
+from rag.answering.question import NAME_LABELS, QuestionAnalysis, role_of
 from rag.settings import ScoringWeights
 from rag.text import stem
 
 LEAD_CREDIT = 0.7
-_YEAR = re.compile(r"(?<!\d)(?:1[0-9]|20)\d\d(?!\d)")
+YEAR = re.compile(r"(?<!\d)(?:1[0-9]|20)\d\d(?!\d)")
 _ORDINAL = re.compile(r"(?<!\w)\d{1,3}(?:st|nd|rd|th)(?!\w)")
 
 
@@ -61,7 +61,7 @@ def sentence_features(sentence: Sentence, question: QuestionAnalysis, store: Evi
     # once, in the opening), it counts LEAD_CREDIT
     names = sum(max(mentions(window_text, c), LEAD_CREDIT * mentions(context, c)) for c in constraints) / len(
         constraints) if constraints else 1.0
-    conflict = float(any(_conflicts(question.details, window_text, pattern) for pattern in (_YEAR, _ORDINAL)))
+    conflict = float(any(_conflicts(question.details, window_text, pattern) for pattern in (YEAR, _ORDINAL)))
     return {"conflict": conflict, "similarity": max(sentence.similarity, 0.0), "coverage": sentence.coverage,
             "window": coverage_of(window, question, store), "names": names, "rank": 1.0 / (1 + sentence.rank),
             "previous": sentence.previous.coverage if sentence.previous is not None else 0.0}
@@ -74,6 +74,8 @@ def candidate_features(candidate: Candidate, question: QuestionAnalysis, shared:
     features = dict(shared)
     features["type"] = compatibility(question.answer_type, candidate.label)
     doc = sentence.span.doc
+    if _named_by_head(doc, candidate, question) or question.choices and candidate.text in question.choices:
+        features["type"] = 1.0  # named as what is asked for, or one of the alternatives the question offers
     own = [t for t in doc[candidate.first:candidate.last] if not t.is_punct]
     head = stem(question.head) if question.head else None
     if candidate.label in NUMERIC_LABELS:  # a figure is in the question when its digits are ("2004", "£8m")
@@ -81,7 +83,8 @@ def candidate_features(candidate: Candidate, question: QuestionAnalysis, shared:
         said = f"{question.text} {' '.join(question.given)}"
         features["in_question"] = float(bool(digits) and all(d in said for d in digits))
     else:
-        words = question.text.lower().split()
+        asked = question.text.replace(question.choices, " ") if question.choices else question.text
+        words = asked.lower().split()  # the alternatives of "which of A and B" are not given: one is the answer
         own_terms = [term for t in own for term in (token_terms(t.text) or (t.lower_,)) if term != head]
         features["in_question"] = sum(_said(t, question_terms) or t in words for t in own_terms) / len(own_terms) \
             if own_terms else 0.0
@@ -108,6 +111,21 @@ def candidate_features(candidate: Candidate, question: QuestionAnalysis, shared:
     features["role"] = float(question.role is not None and role_of(root) == question.role)
     features["aside"] = float(_in_parentheses(doc, candidate))
     return features
+
+
+def _named_by_head(doc, candidate: Candidate, question: QuestionAnalysis) -> bool:
+    """A name followed by the question's head noun is one of what the question asks for, whatever spaCy labelled
+    it: "Tonglu and Chun'an *counties*" for "which counties", "the Sichuan *team*" for "which team" (not when a name
+    follows the noun, as in "Chelsea *striker* Adrian Mutu"). Only for things and places: a name before a person's
+    role says where or what they serve ("the Manchester Central *MP*"). Only spaCy's entities, not any capitalised
+    word ("Charming *City*")."""
+    if not question.head or candidate.label not in NAME_LABELS or question.coarse == "NUM" \
+            or question.answer_type == "HUM:ind":
+        return False
+    after = doc[candidate.last] if candidate.last < len(doc) else None
+    if after is None or after.lemma_.lower() != question.head:
+        return False
+    return not (after.i + 1 < len(doc) and doc[after.i + 1].pos_ == "PROPN")
 
 
 def _in_parentheses(doc, candidate: Candidate) -> bool:
