@@ -107,8 +107,7 @@ CASES = [
 
 # Abstained today. Known misses, in the README: "Who won the county cup final?" (not yet played: the final's two
 # sides are named), "What was the score when Westbrook Athletic played Ashby United?" (both clubs are in the
-# article, in different matches), "... in its 11th year?" (the article gives the 12th; the mismatch is only a
-# feature, not a bar), "Who directed the Cornish Film Festival?" (the festival's film has a director, and the
+# article, in different matches), "Who directed the Cornish Film Festival?" (the festival's film has a director, and the
 # question's names are all there), "Which club will Rovers *meet* in the final?" (the article says "face") and
 # "How much money did Northvale *bring in*?" (the article says "revenue": too far apart for the word vectors).
 UNANSWERABLE = [
@@ -119,6 +118,8 @@ UNANSWERABLE = [
     "How much revenue did Southgate Energy report for the year?",
     # a year the article never gives, before the years it reports: it is about other years
     "How much did Thailand's exports rise in 2001?",
+    # an edition the article never gives, while it gives another ("now in its 12th year")
+    "How many visitors did the Cornish Film Festival attract in its 11th year?",
 ]
 
 

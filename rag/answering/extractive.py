@@ -10,6 +10,7 @@ fixed connecting words.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -116,7 +117,7 @@ class ExtractiveGenerator(Generator):
         where = f"{sentence.passage.text} {sentence.passage.title or ''} {store.lead(sentence.passage.doc_id)}"
         if any(not _named(where, name, store) for name in question.names):
             return False
-        if _unstated_year(question, sentence.passage, store):
+        if _unstated_year(question, sentence.passage, store) or _unstated_ordinal(question, sentence.passage, store):
             return False
         return not question.focus or shared["window"] >= self.settings.min_window_coverage
 
@@ -209,6 +210,27 @@ def _unstated_year(question: QuestionAnalysis, passage: Passage, store: Evidence
     else:
         unsaid = {y for y in years if not stated or y > max(stated)}
     return any(year not in stated and year not in unsaid for year in years)
+
+
+ORDINAL_WORDS = ("first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
+                 "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth").split()
+_ORDINAL = re.compile(rf"(?<!\w)(?:(\d{{1,3}})(?:st|nd|rd|th)|({'|'.join(ORDINAL_WORDS)}))(?!\w)", re.I)
+
+
+def _ordinals(text: str) -> set[int]:
+    """The ordinals a text states, as numbers ("14th" and "fourteenth" are both 14)."""
+    return {int(digits) if digits else ORDINAL_WORDS.index(word.lower()) + 1
+            for digits, word in _ORDINAL.findall(text)}
+
+
+def _unstated_ordinal(question: QuestionAnalysis, passage: Passage, store: EvidenceStore) -> bool:
+    """The question names an edition or place in figures ("the 14th awards") that its article never states, while
+    it states others: the article is about another edition."""
+    wanted = _ordinals(" ".join(d for d in question.details if d[:1].isdigit()))
+    if not wanted:
+        return False
+    stated = _ordinals(store.document_text(passage.doc_id))
+    return bool(stated) and not wanted <= stated
 
 
 def _named(text: str, name: str, store: EvidenceStore) -> bool:
