@@ -70,6 +70,12 @@ Croatian Ana Kovac beat Swede Elin Lindqvist 6-3 7-5 to reach the Dubai semi-fin
 
 Kovac is ranked 14th in the world, while Lindqvist is ranked 31st. The 29 year-old Kovac won the title here in 2003.
 """,
+    "tech_launch.txt": """Orbis unveils search tool
+
+Software maker Orbis will launch a similar desktop search tool for its laptops called Beacon next month, the firm said.
+
+The pop singer Marla, whose real name is Jessica Tran, will promote the tool in a television campaign.
+""",
 }
 
 CASES = [
@@ -103,6 +109,8 @@ CASES = [
     ("How fast did Thailand's economy grow in 2004?", ["6.1%"], "wire_economy"),  # a rate of change: a percentage
     ("Which of Ana Kovac and Elin Lindqvist is ranked 31st?", ["Elin Lindqvist", "Lindqvist"], "sport_tennis"),
     ("By what score did Ana Kovac beat Elin Lindqvist?", ["6-3 7-5"], "sport_tennis"),
+    ("What is Orbis's desktop search tool called?", ["Beacon"], "tech_launch"),  # the name after "called"
+    ("What is Marla's real name?", ["Jessica Tran"], "tech_launch"),  # a person's name, not "whose"
 ]
 
 # Abstained today. Known misses, in the README: "Who won the county cup final?" (not yet played: the final's two

@@ -99,8 +99,9 @@ class ExtractiveGenerator(Generator):
                 continue
             for candidate in find_candidates(sentence, wanted, plural=question.plural):
                 candidate = trim_known(candidate, known)
-                if candidate.label in NAMED and _generic(candidate):
-                    continue  # "Province" left of "Zhejiang Province" once the question's "Zhejiang" is trimmed
+                if candidate.label in NAMED and _generic(candidate) or candidate.label == "NP" and _hollow(candidate):
+                    continue  # "Province" left of "Zhejiang Province" once the question's "Zhejiang" is trimmed,
+                    # "whose" of "whose real name" once "real name" is
                 features = candidate_features(candidate, question, shared, weights_by_term, question_terms)
                 if features["type"] <= 0 or features["in_question"] >= 0.999:
                     continue
@@ -249,6 +250,12 @@ def _generic(candidate: Candidate) -> bool:
     """The candidate is only words that name a kind of thing ("Province", "City"), not a thing."""
     tokens = [t for t in candidate.sentence.span.doc[candidate.first:candidate.last] if not t.is_punct]
     return bool(tokens) and all(t.lower_ in HEAD_NOUNS or t.lemma_.lower() in HEAD_NOUNS for t in tokens)
+
+
+def _hollow(candidate: Candidate) -> bool:
+    """A noun phrase left with no noun, name or figure ("similar", "whose") names nothing ("13th" does)."""
+    tokens = candidate.sentence.span.doc[candidate.first:candidate.last]
+    return not any(t.pos_ in ("NOUN", "PROPN", "NUM") or any(c.isdigit() for c in t.text) for t in tokens)
 
 
 def _full_name(candidate: Candidate) -> str:

@@ -128,6 +128,20 @@ def _named_by_head(doc, candidate: Candidate, question: QuestionAnalysis) -> boo
     return not (after.i + 1 < len(doc) and doc[after.i + 1].pos_ == "PROPN")
 
 
+NAMING_VERBS = frozenset("called named dubbed titled entitled nicknamed christened branded".split())
+
+
+def _named_after(doc, first: int) -> bool:
+    """The span starting at `first` follows a naming verb ("called", "known as")."""
+    before = doc[first - 1] if first > 0 else None
+    if before is not None and before.lower_ in ("the", "a", "an") and first > 1:
+        before = doc[first - 2]
+    if before is None:
+        return False
+    return before.lower_ in NAMING_VERBS or before.lower_ == "as" and before.i > 0 \
+        and doc[before.i - 1].lower_ == "known"
+
+
 def _in_parentheses(doc, candidate: Candidate) -> bool:
     """An opening bracket before the candidate with no closing one between them, within its sentence."""
     for token in reversed(doc[candidate.sentence.span.start:candidate.first]):
@@ -191,11 +205,13 @@ def _head_feature(candidate: Candidate, question: QuestionAnalysis) -> float:
         asked = [marks for word, marks in CURRENCIES.items() if word in question.text.lower()]
         if asked:
             return float(any(mark in candidate.text.lower() for marks in asked for mark in marks))
+    doc = candidate.sentence.span.doc
+    if question.coarse == "ENTY" and _named_after(doc, candidate.first):
+        return 1.0  # "a search system called *Spotlight*": the name English gives after a naming verb
     head = question.unit or question.head
     if not head:
         return 0.0
     target = stem(head)
-    doc = candidate.sentence.span.doc
     lo = max(candidate.sentence.span.start, candidate.first - 3)
     hi = min(candidate.sentence.span.end, candidate.last + 3)
     whole = candidate.last - candidate.first == 1
