@@ -110,5 +110,9 @@ def test_the_asked_verb_is_the_one_the_wh_phrase_hangs_from(parse):
     assert analyse_question(parse("How much did Verizon agree to pay to take over MCI?")).verb == "pay"
     assert analyse_question(parse("How much did Novartis say it could save?")).verb == "save"
     assert analyse_question(parse("Who won best comedy newcomer?")).role == "subj"
+    # the answer is the object of the preposition the wh-phrase is the object of, before it or stranded
+    assert analyse_question(parse("To what figure would the budget rise?")).preposition == "to"
+    assert analyse_question(parse("Which satellite radio service is Howard Stern moving to?")).preposition == "to"
+    assert analyse_question(parse("Which club did he score for in 2004?")).preposition is None
     # do-support puts the subject after the wh-phrase, whatever the parser makes of it
     assert analyse_question(parse("What product did villagers in Bainiu start selling online?")).role == "obj"

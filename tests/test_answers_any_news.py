@@ -60,7 +60,7 @@ The 64-year-old has led the council since 2015.
 
 BANGKOK (Newswire) - Thailand's economy grew by 6.1% in 2004, slower than the 6.9% recorded in 2003, the planning agency said.
 
-The agency said tourism had recovered strongly after a weak start. Exports rose 23% to $96bn, led by electronics and cars. Farm output fell because of drought.
+The agency said tourism had recovered strongly after a weak start. Exports rose by $9bn to $96bn, led by electronics and cars. Farm output fell because of drought.
 
 The agency forecast growth of 5.5% this year.
 """,
@@ -109,6 +109,7 @@ CASES = [
     ("How fast did Thailand's economy grow in 2004?", ["6.1%"], "wire_economy"),  # a rate of change: a percentage
     ("Which of Ana Kovac and Elin Lindqvist is ranked 31st?", ["Elin Lindqvist", "Lindqvist"], "sport_tennis"),
     ("By what score did Ana Kovac beat Elin Lindqvist?", ["6-3 7-5"], "sport_tennis"),
+    ("To what figure did Thailand's exports rise?", ["$96bn"], "wire_economy"),  # "rose by $9bn *to* $96bn"
     ("What is Orbis's desktop search tool called?", ["Beacon"], "tech_launch"),  # the name after "called"
     ("What is Marla's real name?", ["Jessica Tran"], "tech_launch"),  # a person's name, not "whose"
 ]

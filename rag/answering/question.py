@@ -74,6 +74,7 @@ class QuestionAnalysis(BaseModel):
     # the current year, and "Israeli" is written "Israel's", so these count towards the score but do not exclude)
     given: tuple[str, ...] = ()  # figures the conversation already gave: an answer must be new
     choices: str | None = None  # "which of *Jet Airways and Air Sahara*": the answer is one of these, not a given
+    preposition: str | None = None  # "*to* what figure ...", "which operator ... rent it *from*": the answer's too
 
     @property
     def coarse(self) -> str:
@@ -113,7 +114,7 @@ def analyse_question(doc, classify: HeadClassifier | None = None) -> QuestionAna
         head=head.lemma_.lower() if head is not None else None, unit=unit,
         plural=head is not None and head.tag_ in ("NNS", "NNPS"), verb=verb, focus=tuple(unique),
         names=names, details=tuple(dict.fromkeys([*groups, *figures])),
-        choices=doc[min(choices):max(choices) + 1].text if choices else None)
+        choices=doc[min(choices):max(choices) + 1].text if choices else None, preposition=_preposition(doc, wh))
 
 
 def _answer_type(doc, wh, classify: HeadClassifier):
@@ -287,6 +288,19 @@ def _about_money(doc) -> bool:
     money = {"pay", "cost", "spend", "raise", "earn", "sell", "buy", "worth", "charge", "invest", "owe", "lose",
              "make", "fetch", "value", "fine", "borrow", "lend", "receive", "save", "donate", "offer", "bid"}
     return any(t.lemma_.lower() in money or HEAD_NOUNS.get(t.lemma_.lower()) == "NUM:money" for t in doc)
+
+
+def _preposition(doc, wh) -> str | None:
+    """The preposition the wh-phrase is the object of, before it ("*to* what figure") or stranded at the end
+    ("which operator will they rent it *from*?"): the answer is that preposition's object in the evidence."""
+    if wh is None or wh.lower_ in ("when", "where", "why", "how"):
+        return None
+    if wh.i > 0 and doc[wh.i - 1].pos_ == "ADP":
+        return doc[wh.i - 1].lower_
+    words = [t for t in doc if not t.is_punct]
+    if words and words[-1].pos_ == "ADP" and words[-1].i > wh.i + 1 and not list(words[-1].children):
+        return words[-1].lower_
+    return None
 
 
 def _choices(doc, wh) -> set[int]:

@@ -108,7 +108,10 @@ def candidate_features(candidate: Candidate, question: QuestionAnalysis, shared:
         if verb else []
     features["verb"] = max((1 / (1 + _path_length(doc, candidate, i) / 2) for i in where), default=0.0)
     root = doc[candidate.first:candidate.last].root
-    features["role"] = float(question.role is not None and role_of(root) == question.role)
+    if question.preposition:  # "to what figure would it rise": "rise by $19bn *to* $419.3bn"
+        features["role"] = float(root.dep_ == "pobj" and root.head.lower_ == question.preposition)
+    else:
+        features["role"] = float(question.role is not None and role_of(root) == question.role)
     features["aside"] = float(_in_parentheses(doc, candidate))
     return features
 
