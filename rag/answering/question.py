@@ -33,7 +33,7 @@ RANK_VERBS = frozenset("rank finish come place stand sit put".split())
 # verbs whose complement is a figure ("total", "add up to", "rise to")
 # verbs of change, whose speed news gives as a percentage ("grew by 8.1%")
 CHANGE_VERBS = frozenset("grow rise fall increase decrease expand shrink climb drop decline slow accelerate "
-                         "improve recover".split())
+                         "improve recover narrow widen slip slide jump soar plunge".split())
 QUANTITY_VERBS = frozenset("total add amount reach rise fall climb drop grow increase decrease cost earn close "
                            "value fetch".split())
 
@@ -130,8 +130,9 @@ def _answer_type(doc, wh, classify: HeadClassifier):
             noun = _modified_noun(nxt)
             if noun is not None and any(t.pos_ in ("AUX", "VERB") for t in doc[nxt.i + 1:noun.i]):
                 noun = None  # "how much will each session cost": the noun is the subject, not what is counted
-            if fine == "NUM:speed" and _asked_verb(doc, wh, None) in CHANGE_VERBS:
-                return "NUM:perc", None  # "how fast did the economy grow": a rate of change
+            if fine in ("NUM:speed", "NUM:dist") and _asked_verb(doc, wh, None) in CHANGE_VERBS:
+                # "how fast did the economy grow": a rate of change; "how far did the gap narrow": any figure
+                return ("NUM:perc" if fine == "NUM:speed" else "NUM:other"), None
             if noun is not None and fine in ("NUM:count", "NUM:money"):
                 if fine == "NUM:count":
                     return fine, noun
