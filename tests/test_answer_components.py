@@ -86,6 +86,7 @@ def test_figures_compare_across_spellings():
     ("How much will each remote hunting session cost?", "NUM:money", None),
     ("How fast did Singapore's economy grow?", "NUM:perc", None),  # the speed of a change is a percentage
     ("How far did the pay gap narrow last year?", "NUM:other", None),  # how far a change went: any figure
+    ("How far did shares fall on Monday?", "NUM:other", None),
     ("How far is Leeds from London?", "NUM:dist", None),
     ("Which neighbouring towns will the council link?", "LOC:city", "town"),  # past a participle
     ("Which of Jet Airways and Air Sahara is ranked third?", "HUM:gr", None),  # one of two organisations

@@ -130,7 +130,8 @@ def _answer_type(doc, wh, classify: HeadClassifier):
             noun = _modified_noun(nxt)
             if noun is not None and any(t.pos_ in ("AUX", "VERB") for t in doc[nxt.i + 1:noun.i]):
                 noun = None  # "how much will each session cost": the noun is the subject, not what is counted
-            if fine in ("NUM:speed", "NUM:dist") and _asked_verb(doc, wh, None) in CHANGE_VERBS:
+            root = next((t for t in doc if t.dep_ == "ROOT"), wh)
+            if fine in ("NUM:speed", "NUM:dist") and CHANGE_VERBS & {_asked_verb(doc, wh, None), root.lemma_}:
                 # "how fast did the economy grow": a rate of change; "how far did the gap narrow": any figure
                 return ("NUM:perc" if fine == "NUM:speed" else "NUM:other"), None
             if noun is not None and fine in ("NUM:count", "NUM:money"):
