@@ -88,6 +88,7 @@ def test_figures_compare_across_spellings():
     ("How far did the pay gap narrow last year?", "NUM:other", None),  # how far a change went: any figure
     ("How far did shares fall on Monday?", "NUM:other", None),
     ("How far is Leeds from London?", "NUM:dist", None),
+    ("How long is the new bridge being built across the river?", "NUM:dist", "bridge"),  # "be" + a thing: length
     ("Which neighbouring towns will the council link?", "LOC:city", "town"),  # past a participle
     ("Which of Jet Airways and Air Sahara is ranked third?", "HUM:gr", None),  # one of two organisations
 ])

@@ -76,6 +76,20 @@ Software maker Orbis will launch a similar desktop search tool for its laptops c
 
 The pop singer Marla, whose real name is Jessica Tran, will promote the tool in a television campaign.
 """,
+    "housing_report.txt": """Rents outpace wages, report finds
+
+Private renting has grown faster in Castlebridge than anywhere else in the region over the past decade, and the city council has come under pressure from tenants' groups, charities and opposition councillors to act on rising costs. The Castlebridge Housing Institute's annual report on private renting, presented to the council on Thursday, draws on a survey of more than 4,000 tenants and 600 landlords across the region, carried out over the summer by a team of researchers from three universities. Tenants were asked about their rent, their income, the condition of their homes and how long they had lived at their current address.
+
+The report was presented by Professor Helen Ward, who has led the institute since it was founded.
+
+Landlords were asked about their costs, including mortgage payments, repairs, insurance and letting agents' fees. Many said that the cost of repairs had risen sharply over the past two years, and a third said they planned to sell at least one property.
+
+The council's housing committee will discuss the findings next month, alongside a separate study of social housing waiting lists. Committee members have asked officers to prepare options for a landlord licensing scheme, which several neighbouring councils already run.
+
+Campaign groups welcomed the report but said it did not go far enough in examining the experience of younger tenants, many of whom share homes with strangers. The institute said a follow-up study of shared housing would be published in the spring.
+
+She said that average rents in the city had risen by 9% since 2001, while wages had risen by less than half as much over the same period.
+""",
 }
 
 CASES = [
@@ -112,6 +126,8 @@ CASES = [
     ("To what figure did Thailand's exports rise?", ["$96bn"], "wire_economy"),  # "rose by $9bn *to* $96bn"
     ("What is Orbis's desktop search tool called?", ["Beacon"], "tech_launch"),  # the name after "called"
     ("What is Marla's real name?", ["Jessica Tran"], "tech_launch"),  # a person's name, not "whose"
+    # "She said ..." speaks of the professor named paragraphs before, outside the passage
+    ("According to Helen Ward, how much have average rents risen since 2001?", ["9%"], "housing_report"),
 ]
 
 # Abstained today. Known misses, in the README: "Who won the county cup final?" (not yet played: the final's two

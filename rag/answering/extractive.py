@@ -116,6 +116,8 @@ class ExtractiveGenerator(Generator):
         """Hard checks: every name and figure of the question is in the passage or its article's title and opening,
         and the sentence with its neighbours holds enough of what the question asks about."""
         where = f"{sentence.passage.text} {sentence.passage.title or ''} {store.lead(sentence.passage.doc_id)}"
+        if _opens_with_pronoun(sentence):  # "He noted that ...": the person may be named passages before
+            where = store.document_text(sentence.passage.doc_id)
         if any(not _named(where, name, store) for name in question.names):
             return False
         if _unstated_year(question, sentence.passage, store) or _unstated_ordinal(question, sentence.passage, store):
@@ -250,6 +252,12 @@ def _generic(candidate: Candidate) -> bool:
     """The candidate is only words that name a kind of thing ("Province", "City"), not a thing."""
     tokens = [t for t in candidate.sentence.span.doc[candidate.first:candidate.last] if not t.is_punct]
     return bool(tokens) and all(t.lower_ in HEAD_NOUNS or t.lemma_.lower() in HEAD_NOUNS for t in tokens)
+
+
+def _opens_with_pronoun(sentence: Sentence) -> bool:
+    """The sentence starts with a third-person pronoun, so it speaks of someone named before it."""
+    first = sentence.span[0] if len(sentence.span) else None
+    return first is not None and first.pos_ == "PRON" and first.lower_ in ("he", "she", "they", "his", "her", "their")
 
 
 def _hollow(candidate: Candidate) -> bool:

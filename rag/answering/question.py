@@ -141,7 +141,8 @@ def _answer_type(doc, wh, classify: HeadClassifier):
                 return (noun_class if noun_class and noun_class.startswith("NUM:") else "NUM:other"), noun
             if fine == "NUM:money" and (not _about_money(doc) or wh.i > 0 and doc[wh.i - 1].lower_ == "by"):
                 return "NUM:other", None
-            subject = _copula_noun(doc, wh)  # "how big is the fund" asks for money, "how long is the line" a length
+            # "how big is the fund" asks for money, "how long is the line (being built)" a length
+            subject = _copula_noun(doc, wh) or _be_subject(doc, nxt)
             if subject is not None and fine in ("NUM:size", "NUM:dist", "NUM:period"):
                 subject_class = _head_class(subject, classify)
                 if subject_class and subject_class.startswith("NUM:") and subject_class != "NUM:count":
@@ -260,6 +261,14 @@ def _copula_noun(doc, wh):
                 and child.ent_type_ not in NAME_LABELS:
             return child
     return None
+
+
+def _be_subject(doc, word):
+    """In "how long *is* the network being built", the noun the how-phrase asks about: the subject after "be"."""
+    if word.i + 1 >= len(doc) or doc[word.i + 1].lemma_ != "be":
+        return None
+    return next((t for t in doc[word.i + 2:] if t.dep_ in ("nsubj", "nsubjpass") and t.pos_ == "NOUN"
+                 and t.ent_type_ not in NAME_LABELS), None)
 
 
 def _imperative_object(doc):
