@@ -75,6 +75,8 @@ Kovac is ranked 14th in the world, while Lindqvist is ranked 31st. The 29 year-o
 Software maker Orbis will launch a similar desktop search tool for its laptops called Beacon next month, the firm said.
 
 The pop singer Marla, whose real name is Jessica Tran, will promote the tool in a television campaign.
+
+Orbis sold 300,000 laptops in Japan in the first week of sales, the company said. Sales in Germany begin next year.
 """,
     "housing_report.txt": """Rents outpace wages, report finds
 
@@ -145,6 +147,8 @@ UNANSWERABLE = [
     "How much did Thailand's exports rise in 2001?",
     # an edition the article never gives, while it gives another ("now in its 12th year")
     "How many visitors did the Cornish Film Festival attract in its 11th year?",
+    # the article gives the sales of another country
+    "How many laptops did Orbis sell in Germany in the first week of sales?",
 ]
 
 

@@ -23,7 +23,7 @@ from rag.answering.descriptions import description
 from rag.answering.evidence import EvidenceStore, Sentence, gather, match_terms, mentions
 from rag.answering.generator import ABSTAIN_TEXT, Generator
 from rag.answering.quantities import normalise_figure
-from rag.answering.question import QuestionAnalysis
+from rag.answering.question import PLACE_LABELS, QuestionAnalysis
 from rag.answering.reading import QuestionReader
 from rag.answering.scoring import YEAR, candidate_features, score, sentence_features
 from rag.models import Answer, ChatMessage, Citation, Passage
@@ -121,6 +121,8 @@ class ExtractiveGenerator(Generator):
         if any(not _named(where, name, store) for name in question.names):
             return False
         if _unstated_year(question, sentence.passage, store) or _unstated_ordinal(question, sentence.passage, store):
+            return False
+        if _elsewhere(question, sentence):
             return False
         return not question.focus or shared["window"] >= self.settings.min_window_coverage
 
@@ -252,6 +254,22 @@ def _generic(candidate: Candidate) -> bool:
     """The candidate is only words that name a kind of thing ("Province", "City"), not a thing."""
     tokens = [t for t in candidate.sentence.span.doc[candidate.first:candidate.last] if not t.is_punct]
     return bool(tokens) and all(t.lower_ in HEAD_NOUNS or t.lemma_.lower() in HEAD_NOUNS for t in tokens)
+
+
+def _elsewhere(question: QuestionAnalysis, sentence: Sentence) -> bool:
+    """The sentence has the question's verb happen in another place ("sold ... in Japan" for "sold in Europe"),
+    and does not name the question's place: it reports another market, country or city."""
+    for verb, preposition, place in question.places:
+        if mentions(sentence.text, place):
+            continue
+        for token in sentence.span:
+            if token.lemma_.lower() != verb:
+                continue
+            for prep in token.children:
+                if prep.dep_ == "prep" and prep.lower_ == preposition and any(
+                        c.dep_ == "pobj" and c.ent_type_ in PLACE_LABELS for c in prep.children):
+                    return True
+    return False
 
 
 def _opens_with_pronoun(sentence: Sentence) -> bool:

@@ -75,6 +75,7 @@ class QuestionAnalysis(BaseModel):
     given: tuple[str, ...] = ()  # figures the conversation already gave: an answer must be new
     choices: str | None = None  # "which of *Jet Airways and Air Sahara*": the answer is one of these, not a given
     preposition: str | None = None  # "*to* what figure ...", "which operator ... rent it *from*": the answer's too
+    places: tuple[tuple[str, str, str], ...] = ()  # (verb lemma, preposition, place): "sold *in Europe*"
 
     @property
     def coarse(self) -> str:
@@ -114,7 +115,8 @@ def analyse_question(doc, classify: HeadClassifier | None = None) -> QuestionAna
         head=head.lemma_.lower() if head is not None else None, unit=unit,
         plural=head is not None and head.tag_ in ("NNS", "NNPS"), verb=verb, focus=tuple(unique),
         names=names, details=tuple(dict.fromkeys([*groups, *figures])),
-        choices=doc[min(choices):max(choices) + 1].text if choices else None, preposition=_preposition(doc, wh))
+        choices=doc[min(choices):max(choices) + 1].text if choices else None, preposition=_preposition(doc, wh),
+        places=_places(doc))
 
 
 def _answer_type(doc, wh, classify: HeadClassifier):
@@ -299,6 +301,20 @@ def _about_money(doc) -> bool:
     money = {"pay", "cost", "spend", "raise", "earn", "sell", "buy", "worth", "charge", "invest", "owe", "lose",
              "make", "fetch", "value", "fine", "borrow", "lend", "receive", "save", "donate", "offer", "bid"}
     return any(t.lemma_.lower() in money or HEAD_NOUNS.get(t.lemma_.lower()) == "NUM:money" for t in doc)
+
+
+PLACE_LABELS = frozenset({"GPE", "LOC"})
+
+
+def _places(doc) -> tuple[tuple[str, str, str], ...]:
+    """Where the question's verb happens: (verb lemma, preposition, place) for "sold *in Europe*"."""
+    out = []
+    for ent in doc.ents:
+        root = ent.root
+        if ent.label_ in PLACE_LABELS and root.dep_ == "pobj" and root.head.dep_ == "prep" \
+                and root.head.head.pos_ == "VERB":
+            out.append((root.head.head.lemma_.lower(), root.head.lower_, ent.text))
+    return tuple(out)
 
 
 def _preposition(doc, wh) -> str | None:
