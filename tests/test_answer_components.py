@@ -63,6 +63,7 @@ def test_figures_compare_across_spellings():
 @pytest.mark.parametrize(("question", "answer_type", "head"), [
     ("Which club did Jose Mourinho manage before Chelsea?", "HUM:gr", "club"),
     ("Which MP called for the inquiry into the Iraq war?", "HUM:ind", "mp"),
+    ("Which veteran Labour MP for Copeland said he would stand down at the next election?", "HUM:ind", "mp"),
     ("Which striker scored the winner?", "HUM:ind", "striker"),  # not listed: classed by its embedding
     ("Which film won best picture at the Oscars?", "ENTY:cremat", "film"),
     ("In what year was the company founded?", "NUM:date", "year"),

@@ -248,7 +248,9 @@ def _modified_noun(token):
             and nxt.i + 1 < len(token.doc) \
             and token.doc[nxt.i + 1].pos_ in ("NOUN", "PROPN"):
         nxt = token.doc[nxt.i + 1]  # "which football club": the last noun of the compound is the head
-    if nxt is not None and nxt.pos_ == "NOUN" and token.lower_ in ("which", "what", "much", "many"):
+    # the head may be a role word the tagger took for a name ("which veteran Labour *MP*")
+    if nxt is not None and (nxt.pos_ == "NOUN" or nxt.pos_ == "PROPN" and nxt.lower_ in HEAD_NOUNS) \
+            and token.lower_ in ("which", "what", "much", "many"):
         return nxt
     return None
 
