@@ -83,10 +83,36 @@ class RetrievalSettings(BaseModel):
     hnsw_m: int = 32
     hnsw_ef_construction: int = 200
     hnsw_ef_search: int = 128
-    bm25_k1: float = 0.9
-    bm25_b: float = 0.4
-    bm25_method: str = "lucene"
-    stemmer_language: str = "english"
+    bm25_k1: float = Field(0.9, gt=0, description="BM25 term-frequency saturation; 0.9 and b 0.4 are Anserini's "
+                           "BEIR defaults, which reproduce its published BM25 figures.")
+    bm25_b: float = Field(0.4, ge=0, le=1, description="BM25 length normalisation.")
+    bm25_method: Literal["lucene"] = Field("lucene", description="Lucene's idf and tf saturation (rag.lexical).")
+    stemmer_language: Literal["english"] = Field("english", description="Snowball stemmer of rag.text.")
+
+
+class StoreSettings(BaseModel):
+    """Where passages are kept, and how the embedded store's segments are merged (`rag.merging`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    backend: Literal["segments"] = Field(
+        "segments", description="'segments': the embedded store, segment folders under `index_dir` and no server "
+        "(rag.segment_store). Another backend (PostgreSQL with pgvector) plugs in through rag.stores.open_store.")
+    merge_factor: int = Field(
+        10, ge=2, description="Segments of one size tier merged into one: 10 is Lucene's default (segmentsPerTier); "
+        "each passage is rewritten about log10(N / floor) times in its life and a search visits about 10 segments "
+        "per tier.")
+    floor_passages: int = Field(
+        10, ge=1, description="Segments under floor x merge_factor live passages form the lowest tier: a news article "
+        "is 1 to 10 passages, so ten one-article commits merge into one segment.")
+    commit_merge_passages: int = Field(
+        1000, ge=0, description="Live passages the merges of one commit may rewrite in all: about 1% of a "
+        "100k-passage index, the write budget issue #11 sets for one commit; bigger merges wait for "
+        "`rag index --optimize`.")
+    max_deleted_ratio: float = Field(
+        0.33, gt=0, le=1, description="A segment with this share of its passages deleted is rewritten without them on "
+        "commit (within the budget): Lucene's TieredMergePolicy default (deletesPctAllowed 33%); until then its dead "
+        "rows cost memory and over-fetching in dense search.")
 
 
 class ScoringWeights(BaseModel):
@@ -177,6 +203,7 @@ class Settings(BaseModel):
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
     nlp: NlpSettings = NlpSettings()
+    store: StoreSettings = StoreSettings()
     llm: LLMSettings = Field(default_factory=LLMSettings)
     generator: Literal["extractive", "llm"] = Field(
         default_factory=lambda: "llm" if _env("RAG_GENERATOR") == "llm" else "extractive",

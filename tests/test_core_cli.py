@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from rag import store
 from rag.cli import app
 from rag.settings import Settings
+from rag.stores import open_store
 
 from .conftest import SeedIndex
 
@@ -42,7 +43,7 @@ def assert_one_error_line(result, *fragments: str) -> None:
 def test_index_prints_a_summary(index_copy: SeedIndex) -> None:
     result = invoke("index", *paths(index_copy))
     assert result.exit_code == 0, result.output
-    passages = len(store.load(index_copy.index_dir, Settings())[0].passages)
+    passages = open_store(Settings(index_dir=index_copy.index_dir)).count()
     documents = len(list(index_copy.corpus_dir.glob("*.txt")))
     assert f"Indexed {documents} documents into {passages} passages" in result.stdout
     assert "(0 passages embedded)" in result.stdout
@@ -94,8 +95,8 @@ def test_unknown_mode_is_one_error_line(seed_index: SeedIndex) -> None:
 
 
 def test_search_against_a_corrupt_index_is_one_error_line(index_copy: SeedIndex) -> None:
-    gen = store.current_generation(index_copy.index_dir)
-    (gen / "passages.jsonl").write_text("", encoding="utf-8")
+    segment = store.segment_dirs(index_copy.index_dir)[0]
+    (segment / "passages.jsonl").write_text("", encoding="utf-8")
     result = invoke("search", "Hangzhou", *paths(index_copy))
     assert_one_error_line(result, "rag index --rebuild", str(index_copy.index_dir))
 
