@@ -63,13 +63,15 @@ def open_engine(index: Path, corpus: Path, generator: str | None = None):
 @app.command()
 @friendly
 def index(corpus: CorpusOpt = Path("seeds"), index: IndexOpt = Path("index"),
-          rebuild: Annotated[bool, typer.Option("--rebuild", help="Re-process every document.")] = False) -> None:
+          rebuild: Annotated[bool, typer.Option("--rebuild", help="Re-process every document.")] = False,
+          optimize: Annotated[bool, typer.Option("--optimize", help="Then merge the index into one segment "
+                                                 "(nothing is embedded again).")] = False) -> None:
     """Build or incrementally update the index from the corpus folder."""
     import rag
 
-    report = rag.build(corpus_dir=corpus, index_dir=index, rebuild=rebuild, progress=True)
+    report = rag.build(corpus_dir=corpus, index_dir=index, rebuild=rebuild, progress=True, optimize=optimize)
     typer.echo(f"Indexed {report.documents} documents into {report.passages} passages in {report.seconds:.1f}s "
-               f"({report.embedded_passages} passages embedded).")
+               f"({report.embedded_passages} passages embedded{'; optimized' if report.optimized else ''}).")
     for label, ids in (("added", report.added), ("updated", report.updated), ("removed", report.removed)):
         if ids:
             typer.echo(f"  {label}: {', '.join(ids)}")

@@ -185,12 +185,13 @@ def _settings(index_dir: str | Path | None, corpus_dir: str | Path | None, setti
 
 
 def build(corpus_dir: str | Path | None = None, index_dir: str | Path | None = None, settings: Settings | None = None,
-          rebuild: bool = False, progress: bool = False) -> BuildReport:
-    """Build or incrementally update the index from the corpus folder; returns what was done."""
+          rebuild: bool = False, progress: bool = False, optimize: bool = False) -> BuildReport:
+    """Build or incrementally update the index from the corpus folder (then, with `optimize`, compact it into one
+    segment); returns what was done."""
     settings = _settings(index_dir, corpus_dir, settings)
     embedder = get_embedder(settings.embedding)
     _, report = indexing.build(settings.corpus_dir, settings.index_dir, settings, embedder, rebuild, progress,
-                               _analyzer(settings))
+                               _analyzer(settings), optimize)
     return report
 
 

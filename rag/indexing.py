@@ -123,8 +123,10 @@ def open_for_update(settings: Settings, rebuild: bool) -> tuple[PassageStore, bo
 
 
 def build(corpus_dir: Path, index_dir: Path, settings: Settings, embedder: Embedder, rebuild: bool = False,
-          progress: bool = False, analyzer: Analyzer | None = None) -> tuple[PassageStore, BuildReport]:
-    """Bring the index in line with the corpus folder: add new files, update changed ones, drop removed ones."""
+          progress: bool = False, analyzer: Analyzer | None = None,
+          optimize: bool = False) -> tuple[PassageStore, BuildReport]:
+    """Bring the index in line with the corpus folder: add new files, update changed ones, drop removed ones; with
+    `optimize`, then compact it into one segment."""
     started = time.perf_counter()
     settings = settings.model_copy(update={"index_dir": Path(index_dir)})
     store, rebuilt = open_for_update(settings, rebuild)
@@ -158,6 +160,9 @@ def build(corpus_dir: Path, index_dir: Path, settings: Settings, embedder: Embed
         if upserts or stale or rebuilt:
             report.embedded_passages = apply_changes(store, upserts, stale, embedder, settings, progress, analyzer)
         store.commit()  # with nothing staged it only clears what a killed writer left behind
+        if optimize:
+            store.optimize()
+            report.optimized = True
         corpus.clear_pending(corpus_dir)  # the index now matches the corpus folder
     report.documents, report.passages = len(store.catalogue()), store.count()
     report.seconds = time.perf_counter() - started

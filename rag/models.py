@@ -84,6 +84,7 @@ class BuildReport(BaseModel):
     embedded_passages: int = 0
     seconds: float = 0.0
     rebuilt: bool = Field(False, description="True when every document was re-processed.")
+    optimized: bool = Field(False, description="True when the index was compacted into one segment afterwards.")
 
     def summary(self) -> str:
         """One human line for logs and the CLI."""

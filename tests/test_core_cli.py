@@ -50,6 +50,28 @@ def test_index_prints_a_summary(index_copy: SeedIndex) -> None:
     assert f"unchanged: {documents} documents" in result.stdout
 
 
+def lexical_ranking(copy: SeedIndex, query: str) -> list[str]:
+    index = open_store(Settings(index_dir=copy.index_dir))
+    return [p.chunk_id for p in index.passages([i for i, _ in index.lexical_search(query, 20)])]
+
+
+def test_index_optimize_merges_every_segment_into_one(index_copy: SeedIndex) -> None:
+    (index_copy.corpus_dir / "comet.txt").write_text(
+        "Quillmere observatory spots a comet with a green tail\n\nAstronomers at the Quillmere observatory said on "
+        "Sunday that they had found a new comet whose tail glows bright green.", encoding="utf-8")
+    (index_copy.corpus_dir / "003_42efec76916f913e.txt").unlink()
+    assert invoke("index", *paths(index_copy)).exit_code == 0
+    before = store.read_manifest(index_copy.index_dir)
+    assert len(before.segments) == 2 and before.tombstones, "the update added a segment and a tombstone"
+    ranking = lexical_ranking(index_copy, "comet observatory Hangzhou income")
+    result = invoke("index", "--optimize", *paths(index_copy))
+    assert result.exit_code == 0, result.output
+    assert "0 passages embedded; optimized" in result.stdout
+    after = store.read_manifest(index_copy.index_dir)
+    assert len(after.segments) == 1 and after.tombstones == [] and after.passages == before.passages
+    assert lexical_ranking(index_copy, "comet observatory Hangzhou income") == ranking
+
+
 def test_index_of_a_new_corpus_lists_added_and_skipped_files(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
