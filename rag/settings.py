@@ -113,6 +113,16 @@ class StoreSettings(BaseModel):
         0.33, gt=0, le=1, description="A segment with this share of its passages deleted is rewritten without them on "
         "commit (within the budget): Lucene's TieredMergePolicy default (deletesPctAllowed 33%); until then its dead "
         "rows cost memory and over-fetching in dense search.")
+    pg_schema: str = Field(
+        default_factory=lambda: _env("RAG_PG_SCHEMA") or "rag", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,62}$",
+        description="The PostgreSQL schema holding the store's tables (RAG_PG_SCHEMA): its own, so they never meet "
+        "an application's tables; one database can hold several indexes under different schemas.")
+    pg_index_memory: str = Field(
+        "256MB", description="maintenance_work_mem while a commit builds an HNSW index: pgvector builds the graph in "
+        "memory and slows down several-fold once it outgrows this; 100k 384-d vectors with m 32 take about 200 MB.")
+    pg_replica_wait: float = Field(
+        5.0, ge=0, description="Seconds a writer waits for the read server (store_read_url, a replica) to replay "
+        "its commit before reading on without it: streaming replicas replay within a second when healthy.")
 
 
 class ScoringWeights(BaseModel):
@@ -197,13 +207,20 @@ class Settings(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     index_dir: Path = Path("index")
+    store_url: str | None = Field(
+        default_factory=lambda: _env("RAG_STORE_URL"), description="Where the index lives instead of `index_dir`: a "
+        "postgresql:// URL (RAG_STORE_URL) keeps it in PostgreSQL with pgvector (rag.pg_store); None or any other "
+        "value keeps the embedded store in `index_dir`.")
+    store_read_url: str | None = Field(
+        default_factory=lambda: _env("RAG_STORE_READ_URL"), description="A PostgreSQL server searches read from "
+        "(a streaming replica, RAG_STORE_READ_URL); writes always go to `store_url`. None reads from `store_url`.")
     corpus_dir: Path = Path("seeds")
     chunking: ChunkingSettings = ChunkingSettings()
     embedding: EmbeddingSettings = EmbeddingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
     nlp: NlpSettings = NlpSettings()
-    store: StoreSettings = StoreSettings()
+    store: StoreSettings = Field(default_factory=StoreSettings)  # reads RAG_PG_SCHEMA when made
     llm: LLMSettings = Field(default_factory=LLMSettings)
     generator: Literal["extractive", "llm"] = Field(
         default_factory=lambda: "llm" if _env("RAG_GENERATOR") == "llm" else "extractive",
