@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import psycopg
+from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
 from rag import pg_schema
@@ -23,8 +24,8 @@ from rag.pg_types import redacted, register
 from rag.settings import Settings
 
 log = logging.getLogger(__name__)
-META = ("SELECT generation, profile, schema_version, dimension, passages, passage_terms, sentences, lexicon_epoch "
-        "FROM meta")
+_META = ("SELECT generation, profile, schema_version, dimension, passages, passage_terms, sentences, lexicon_epoch "
+         "FROM {}.meta")
 
 
 class Connections:
@@ -36,6 +37,8 @@ class Connections:
         self.url, self.read_url = settings.store_url, settings.store_read_url or settings.store_url
         self.where = f"passage store {self.schema!r} at {redacted(self.url)}"
         self.key = pg_schema.lock_key(self.schema)
+        # the meta row, named with its schema: before the tables exist, `meta` alone could be another schema's
+        self.meta_query = sql.SQL(_META).format(sql.Identifier(self.schema))
         self._wlock = threading.RLock()  # one writer at a time in this process
         self._depth = 0  # nesting of `locked` blocks holding the advisory lock
         self._writer = None
@@ -88,9 +91,9 @@ class Connections:
         """The latest committed meta row as the read server has it (None when the tables do not exist)."""
         for attempt in (1, 2):
             try:
-                if not pg_schema.installed(self._peeker, self.schema):
-                    return None
-                return self._peeker.execute(META).fetchone()
+                return self._peeker.execute(self.meta_query).fetchone()
+            except (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName):
+                return None
             except psycopg.OperationalError:
                 if attempt == 2:
                     raise
@@ -143,4 +146,7 @@ class Connections:
                 conn.close()
 
     def __del__(self) -> None:
-        self.close()  # a dropped store lets its snapshot and connections go, as a dropped file closes
+        try:
+            self.close()  # a dropped store lets its snapshot and connections go, as a dropped file closes
+        except Exception:  # at interpreter exit the connections may be half torn down already
+            pass

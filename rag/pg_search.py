@@ -40,8 +40,8 @@ SELECT passage_id, max(score) AS best FROM (
     ) nearest
 ) hits GROUP BY passage_id ORDER BY best DESC, passage_id LIMIT %(k)s
 """
-_SENTENCE_EXACT = _SENTENCE.format(order="")
-_SENTENCE_ANN = _SENTENCE.format(order="ORDER BY vector <#> %(q)b LIMIT %(m)s")
+SENTENCE_EXACT = _SENTENCE.format(order="")
+SENTENCE_ANN = _SENTENCE.format(order="ORDER BY vector <#> %(q)b LIMIT %(m)s")
 _LEXICAL = """
 SELECT p.id, sum(q.weight * t.tf / (t.tf + %(k1)s * (1 - %(b)s + %(b)s * p.length / %(avgdl)s))) AS score
 FROM passages p
@@ -87,10 +87,10 @@ class Searcher:
         m = min(EF_SEARCH_LIMIT, 4 * k)
         if self._ann("sentences", self.sentences, m):
             self._ef(cur, m)
-            hits = _ordered(cur.execute(_SENTENCE_ANN, {"q": vector, "k": k, "m": m}).fetchall())
+            hits = _ordered(cur.execute(SENTENCE_ANN, {"q": vector, "k": k, "m": m}).fetchall())
             if len(hits) == k or m >= self.sentences:
                 return hits
-        return _ordered(cur.execute(_SENTENCE_EXACT, {"q": vector, "k": k}).fetchall())
+        return _ordered(cur.execute(SENTENCE_EXACT, {"q": vector, "k": k}).fetchall())
 
     def lexical(self, cur: Cursor, query: str, k: int) -> list[Hit]:
         counted = Counter(t for t in terms(query) if storable(t))

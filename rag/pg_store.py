@@ -28,7 +28,7 @@ from rag.lexicon import Lexicon
 from rag.models import Document, DocumentMeta
 from rag.passage_store import (CatalogueEntry, Hit, IndexedDocument, IndexProfile, SentenceBlock, StoredPassage,
                                check_readable)
-from rag.pg_connections import META, Connections
+from rag.pg_connections import Connections
 from rag.pg_search import Searcher, idf
 from rag.pg_types import redacted
 from rag.settings import Settings
@@ -304,7 +304,7 @@ class PostgresStore:
         except psycopg.OperationalError:
             self._db.reconnect_reader()
         reader = self._db.reader
-        row = reader.execute(META).fetchone()
+        row = reader.execute(self._db.meta_query).fetchone()
         if row is None or row[0] == 0:
             self._snapshot = _Snapshot()
             return before != 0

@@ -71,11 +71,33 @@ def test_past_the_exact_threshold_dense_and_sentence_search_use_hnsw(pg_url, tmp
         assert "Index Scan using passages_vector_hnsw" in plan
         plan = "\n".join(r[0] for r in conn.execute("EXPLAIN " + pg_search.DENSE_EXACT, {"q": query_vector("a"), "k": 5}))
         assert "passages_vector_hnsw" not in plan, "below the threshold the ORDER BY keeps search exact"
+        plan = "\n".join(r[0] for r in conn.execute("EXPLAIN " + pg_search.SENTENCE_ANN,
+                                                    {"q": query_vector("a"), "k": 5, "m": 20}))
+        assert "Index Scan using sentences_vector_hnsw" in plan
     target = docs[5]
     ids = store.passage_ids(target.document.doc_id)
     assert store.dense_search(target.vectors[2], 1)[0] == (ids[2], pytest.approx(1.0, abs=1e-5))
     assert store.sentence_search(target.sentences.vectors[5], 1)[0] == (ids[2], pytest.approx(1.0, abs=1e-5))
     assert len(store.dense_search(query_vector("a"), 45)) == 45, "k past ef_search raises it for the query"
+
+
+def test_term_statistics_and_totals_match_the_live_passages_after_many_commits(pg_url, tmp_path) -> None:
+    settings = pg_settings(pg_url, tmp_path)
+    store = PostgresStore(settings)
+    rng = np.random.default_rng(7)
+    for n in range(12):
+        store.add_documents([indexed(d, version=n, passages=1 + n % 4) for d in rng.choice(list("abcdefgh"), 2)])
+        store.delete_documents(rng.choice(list("abcdefgh"), 1).tolist())
+        store.commit()
+    with psycopg.connect(pg_url) as conn:
+        conn.execute(f"SET search_path TO {settings.store.pg_schema}")
+        kept = dict(conn.execute("SELECT term, df FROM terms").fetchall())
+        derived = dict(conn.execute("SELECT word, ndoc FROM ts_stat('SELECT terms FROM passages')").fetchall())
+        totals = conn.execute("SELECT passages, passage_terms, sentences FROM meta").fetchone()
+        actual = conn.execute("SELECT (SELECT count(*) FROM passages), (SELECT sum(length) FROM passages), "
+                              "(SELECT count(*) FROM sentences)").fetchone()
+    assert kept == derived and len(kept) > 20
+    assert totals == actual and store.count() == actual[0]
 
 
 def test_another_process_commit_is_seen_after_refresh_and_searchable(pg_url, tmp_path) -> None:
@@ -185,6 +207,20 @@ def test_connection_errors_are_clear_and_never_show_the_password(tmp_path) -> No
         PostgresStore(settings)
     assert "cannot connect to PostgreSQL at postgresql://someone@/nonexistent-socket-dir/nodb" in str(caught.value)
     assert "s3cret" not in str(caught.value)
+
+
+def test_reads_go_to_the_read_url_and_writes_to_the_store_url(pg_url, tmp_path) -> None:
+    settings = pg_settings(pg_url, tmp_path)
+    replica = f"{pg_url}&application_name=rag-test-replica"  # the same server, told apart by name
+    settings = settings.model_copy(update={"store_read_url": replica})
+    store = PostgresStore(settings)
+    store.add_documents([indexed("a")])
+    store.commit()
+    assert store.lexical_search("taga0", 1)[0][0] == store.passage_ids("a")[0]
+    with psycopg.connect(pg_url) as conn:
+        names = [r[0] for r in conn.execute("SELECT application_name FROM pg_stat_activity WHERE query LIKE %s",
+                                            ("%FROM passages%",))]
+    assert "rag-test-replica" in names, "the search ran on the read server's connection"
 
 
 def test_opening_an_empty_schema_says_there_is_no_index(pg_url, tmp_path) -> None:
