@@ -13,23 +13,18 @@ embedded store's. `ts_rank_cd` was measured instead (README) and ranks SciFact w
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 
 import numpy as np
 from psycopg import Cursor
 
+from rag.lexical import idf
 from rag.passage_store import Hit
 from rag.pg_types import storable, tsquery
 from rag.settings import RetrievalSettings
 from rag.text import terms
 
 EF_SEARCH_LIMIT = 1000  # pgvector's maximum hnsw.ef_search
-
-
-def idf(df: int, n: int) -> float:
-    """Lucene's BM25 idf of a term in `df` of `n` passages (bm25s's `method="lucene"`, as the embedded store)."""
-    return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
 DENSE_EXACT = "SELECT id, -(vector <#> %(q)b) FROM passages ORDER BY vector <#> %(q)b, id LIMIT %(k)s"
 DENSE_ANN = "SELECT id, -(vector <#> %(q)b) FROM passages ORDER BY vector <#> %(q)b LIMIT %(k)s"

@@ -16,7 +16,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import TypeVar
 
 import numpy as np
@@ -24,30 +23,18 @@ import psycopg
 
 from rag import pg_schema, pg_write
 from rag.errors import ConfigurationError, IndexMismatchError, IndexNotFoundError
+from rag.lexical import idf
 from rag.lexicon import Lexicon
 from rag.models import Document, DocumentMeta
 from rag.passage_store import (CatalogueEntry, Hit, IndexedDocument, IndexProfile, SentenceBlock, StoredPassage,
                                check_readable)
 from rag.pg_connections import Connections
-from rag.pg_search import Searcher, idf
+from rag.pg_snapshot import LexiconCache, Snapshot
 from rag.pg_types import redacted
 from rag.settings import Settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-DOCUMENT_CACHE = 512  # documents kept per snapshot: a search reads the metadata of each hit's document, and
-# `passages` fetches those in the same call (one query where there were k)
-
-
-@dataclass
-class _Snapshot:
-    """What the reader's current transaction sees, and what was derived from it."""
-
-    generation: int = 0
-    profile: IndexProfile | None = None
-    searcher: Searcher | None = None
-    documents: dict[str, Document | None] = field(default_factory=dict)
-    idf: dict[str, float] = field(default_factory=dict)
 
 
 class PostgresStore:
@@ -62,8 +49,8 @@ class PostgresStore:
         self._fresh = fresh
         self._rlock = threading.Lock()  # the reader connection serves one call at a time
         self._staged = pg_write.Staged()
-        self._snapshot = _Snapshot()
-        self._lexicon, self._lexicon_epoch, self._lexicon_ord = Lexicon.empty(settings.embedding.dimension), -1, 0
+        self._snapshot = Snapshot()
+        self._lexicon = LexiconCache(settings.embedding.dimension)
         if fresh:
             self._setup()
 
@@ -164,7 +151,7 @@ class PostgresStore:
             found = {r[0]: StoredPassage(id=r[0], doc_id=r[1], chunk_id=r[2], text=r[3], start=r[4], end=r[5])
                      for r in cur.execute('SELECT id, doc_id, chunk_id, text, start, "end" FROM passages '
                                           "WHERE id = ANY(%s)", ([int(i) for i in ids],))}
-            _cache_documents(cur, s, {p.doc_id for p in found.values()})  # a caller's next reads: their documents
+            s.cache_documents(cur, {p.doc_id for p in found.values()})  # a caller's next reads: their documents
             return [found[i] for i in ids if i in found]
         return self._read(run, []) if len(ids) else []
 
@@ -185,7 +172,7 @@ class PostgresStore:
 
     def document(self, doc_id: str) -> Document | None:
         def run(cur, s):
-            _cache_documents(cur, s, {doc_id})
+            s.cache_documents(cur, {doc_id})
             return s.documents[doc_id]
         return self._read(run, None)
 
@@ -224,7 +211,7 @@ class PostgresStore:
         return self._read(run, idf(0, 1))
 
     def lexicon(self) -> Lexicon:
-        return self._lexicon
+        return self._lexicon.lexicon
 
     def count(self) -> int:
         searcher = self._snapshot.searcher
@@ -303,30 +290,10 @@ class PostgresStore:
             self._db.reader.rollback()
         except psycopg.OperationalError:
             self._db.reconnect_reader()
-        reader = self._db.reader
-        row = reader.execute(self._db.meta_query).fetchone()
-        if row is None or row[0] == 0:
-            self._snapshot = _Snapshot()
-            return before != 0
-        generation, profile, _, _, passages, passage_terms, sentences, epoch = row
-        ann = {table: pg_schema.has_ann_index(reader, table) for table in pg_schema.ANN_INDEXES}
-        self._load_lexicon(reader, epoch)
-        self._snapshot = _Snapshot(generation, IndexProfile.model_validate(profile) if profile else None,
-                                   Searcher(self.settings.retrieval, passages, passage_terms, sentences, ann))
-        return generation != before
-
-    def _load_lexicon(self, reader: psycopg.Connection, epoch: int) -> None:
-        """Read the lexicon words committed since the last load (all of them after a rebuild)."""
-        if epoch != self._lexicon_epoch:
-            self._lexicon, self._lexicon_epoch, self._lexicon_ord = \
-                Lexicon.empty(self.settings.embedding.dimension), epoch, 0
-        rows = reader.execute("SELECT ord, word, vector FROM lexicon WHERE ord > %s ORDER BY ord",
-                              (self._lexicon_ord,)).fetchall()
-        if rows:
-            vectors = np.frombuffer(b"".join(bytes(r[2]) for r in rows), "<f2").reshape(len(rows), -1)
-            self._lexicon = Lexicon(self._lexicon.words + [r[1] for r in rows],
-                                    np.concatenate([self._lexicon.vectors, vectors]))
-            self._lexicon_ord = rows[-1][0]
+        snapshot = Snapshot.read(self._db.reader, self._db.meta_query, self.settings.retrieval)
+        self._lexicon.update(self._db.reader, snapshot)
+        self._snapshot = snapshot
+        return snapshot.generation != before
 
     def _read(self, run: Callable[..., T], empty: T) -> T:
         """Run a read in the reader's snapshot; a lost connection or a snapshot the server cancelled (a replica's
@@ -357,16 +324,3 @@ class PostgresStore:
                              f"{self.settings.embedding.dimension}")
         return vector
 
-
-def _cache_documents(cur, snapshot: _Snapshot, doc_ids: set[str]) -> None:
-    """Read the documents of `doc_ids` the snapshot's cache lacks, in one query (None for those not live)."""
-    missing = sorted(doc_ids - snapshot.documents.keys())
-    if not missing:
-        return
-    if len(snapshot.documents) + len(missing) > DOCUMENT_CACHE:
-        snapshot.documents.clear()
-    snapshot.documents.update(dict.fromkeys(missing))
-    for row in cur.execute("SELECT doc_id, source, content_hash, meta, text FROM documents WHERE doc_id = ANY(%s)",
-                           (missing,)):
-        snapshot.documents[row[0]] = Document(doc_id=row[0], source=row[1], content_hash=row[2],
-                                              meta=DocumentMeta.model_validate(row[3]), text=row[4])

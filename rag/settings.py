@@ -91,13 +91,11 @@ class RetrievalSettings(BaseModel):
 
 
 class StoreSettings(BaseModel):
-    """Where passages are kept, and how the embedded store's segments are merged (`rag.merging`)."""
+    """How the stores keep passages: the embedded store's segment merging (`rag.merging`) and the PostgreSQL store's
+    schema and maintenance (`rag.pg_store`); which store serves is `Settings.store_url`'s choice (`rag.stores`)."""
 
     model_config = ConfigDict(frozen=True)
 
-    backend: Literal["segments"] = Field(
-        "segments", description="'segments': the embedded store, segment folders under `index_dir` and no server "
-        "(rag.segment_store). Another backend (PostgreSQL with pgvector) plugs in through rag.stores.open_store.")
     merge_factor: int = Field(
         10, ge=2, description="Segments of one size tier merged into one: 10 is Lucene's default (segmentsPerTier); "
         "each passage is rewritten about log10(N / floor) times in its life and a search visits about 10 segments "

@@ -11,8 +11,12 @@ import psycopg
 from rag.settings import Settings, StoreSettings
 
 
-def pg_settings(url: str, root: Path, **retrieval) -> Settings:
-    """Default settings with the index in a new schema of the database at `url` (`root` for the unused folders)."""
+def pg_settings(url: str, root: Path, force_indexes: bool = False, **retrieval) -> Settings:
+    """Default settings with the index in a new schema of the database at `url` (`root` for the unused folders),
+    and `retrieval` overrides; `force_indexes` turns sequential scans off on the store's connections, so a few rows
+    are searched through their HNSW index as a large table would be."""
+    if force_indexes:
+        url += ("&" if "?" in url else "?") + "options=-c%20enable_seqscan%3Doff"
     settings = Settings(index_dir=root / "index", store_url=url,
                         store=StoreSettings(pg_schema=f"t_{uuid.uuid4().hex[:12]}"))
     return settings.model_copy(update={"retrieval": settings.retrieval.model_copy(update=retrieval)})

@@ -1,10 +1,12 @@
-"""The PostgreSQL store: the protocol's semantics, HNSW in use past the exact threshold, other processes' commits,
-the cross-process writer lock, and connections the server drops."""
+"""The PostgreSQL store beyond the shared contract (tests/test_store_contract.py): the same rankings and scores as
+the embedded store, HNSW in use past the exact threshold, other processes' commits, the cross-process writer lock,
+connections the server drops, and the engine and CLI over a database."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,17 +17,23 @@ from pathlib import Path
 import numpy as np
 import psycopg
 import pytest
+from typer.testing import CliRunner
 
 import rag
-from rag import pg_search
+from rag import pg_search, stores
+from rag.cli import app
 from rag.errors import ConfigurationError, IndexNotFoundError
 from rag.pg_store import PostgresStore
 from rag.pg_types import register
+from rag.segment_store import SegmentStore
 
+from .conftest import SEEDS_DIR
 from .postgres import new_database, pg_settings
 from .synthetic import indexed, query_vector
+from .test_store_contract import assert_same, results
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = "What is Hangzhou's 2025 urban-rural income target?"
 
 
 def run_python(code: str, **kwargs) -> subprocess.Popen:
@@ -48,6 +56,22 @@ def child_store(settings) -> str:
 def child_code(settings, body: str) -> str:
     """A child process's program: open the store, then run `body`."""
     return child_store(settings) + textwrap.dedent(body)
+
+
+def test_rankings_and_scores_equal_the_embedded_store(pg_url, tmp_path) -> None:
+    docs = [indexed(d, passages=2 + n % 3) for n, d in enumerate("abcdefghijkl")]
+    settings = pg_settings(pg_url, tmp_path)
+    embedded, postgres = SegmentStore(settings, tmp_path / "segments"), PostgresStore(settings)
+    for store in (embedded, postgres):
+        store.add_documents(docs[:8])
+        store.commit()
+        store.add_documents(docs[8:] + [indexed("c", version=1)])
+        store.delete_documents(["e"])
+        store.commit()
+    assert_same(results(postgres), results(embedded))
+    assert postgres.catalogue() == embedded.catalogue()
+    for term in ("offici", "harbour", "tagc0", "v1", "zzyzx"):
+        assert postgres.idf(term) == pytest.approx(embedded.idf(term), rel=1e-12)
 
 
 def test_past_the_exact_threshold_dense_and_sentence_search_use_hnsw(pg_url, tmp_path) -> None:
@@ -227,7 +251,79 @@ def test_opening_an_empty_schema_says_there_is_no_index(pg_url, tmp_path) -> Non
     settings = pg_settings(pg_url, tmp_path)
     with pytest.raises(IndexNotFoundError, match="rag index --store"):
         PostgresStore.open(settings)
-    assert PostgresStore.exists(settings) is False
+    assert stores.exists(settings) is False
+
+
+# --- the engine and the CLI over PostgreSQL ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pg_engine(pg_url, tmp_path_factory) -> rag.Engine:
+    """rag.load over a copy of the seed corpus with the index in PostgreSQL (built by the first load)."""
+    root = tmp_path_factory.mktemp("pg-engine")
+    shutil.copytree(SEEDS_DIR, root / "corpus")
+    settings = pg_settings(pg_url, root)
+    return rag.load(corpus_dir=root / "corpus", settings=settings)
+
+
+def test_the_engine_answers_a_seed_question_from_postgres(pg_engine) -> None:
+    assert isinstance(pg_engine.store, PostgresStore)
+    assert not Path(pg_engine.settings.index_dir).exists(), "the index folder is never written"
+    answer = pg_engine.ask(EXAMPLE)
+    assert answer.answered and answer.short_answer == "1.7:1"
+    assert answer.citations[0].doc_id == "001_71f86546a83b57c5"
+
+
+def test_the_engine_ranks_as_over_the_embedded_index(pg_engine, seed_engine) -> None:
+    for query in (EXAMPLE, "flood warnings along the river", "central bank interest rates"):
+        for mode in ("dense", "lexical", "hybrid"):
+            ours = [(p.doc_id, p.chunk_id) for p in pg_engine.search(query, k=10, mode=mode)]
+            assert ours == [(p.doc_id, p.chunk_id) for p in seed_engine.search(query, k=10, mode=mode)], mode
+
+
+def test_the_cli_indexes_and_searches_with_store(pg_engine, pg_url) -> None:
+    env = {"RAG_PG_SCHEMA": pg_engine.settings.store.pg_schema}
+    corpus = str(pg_engine.corpus_dir)
+    result = CliRunner().invoke(app, ["index", "--store", pg_url, "--corpus", corpus], env=env)
+    assert result.exit_code == 0, result.output
+    assert "0 passages embedded" in result.output and "unchanged" in result.output
+    result = CliRunner().invoke(app, ["search", "--store", pg_url, "--corpus", corpus, "-k", "1", "--json",
+                                      "Hangzhou urban-rural income ratio target"], env=env)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)[0]["doc_id"] == "001_71f86546a83b57c5"
+
+
+def test_the_engine_removes_and_adds_documents_another_engine_then_sees(pg_engine, tmp_path) -> None:
+    """Last of the engine tests: it leaves the corpus as it found it (with new passage ids)."""
+    doc_id = "004_8237ef9fd7c6ff0a"
+    other = rag.load(corpus_dir=pg_engine.corpus_dir, settings=pg_engine.settings)  # a second process, in effect
+    report = pg_engine.remove_documents([doc_id])
+    assert report.removed == [doc_id] and doc_id not in {d.doc_id for d in pg_engine.documents()}
+    other.store.refresh()  # what the engine does by itself at most once a second
+    assert doc_id not in {d.doc_id for d in other.documents()}
+    removed = shutil.copy(next((Path(pg_engine.corpus_dir) / ".removed").glob(f"{doc_id}.*")), tmp_path / f"{doc_id}.txt")
+    report = pg_engine.add_documents([removed])
+    assert report.added == [doc_id] and report.embedded_passages > 0
+    other.store.refresh()
+    hits = other.search(Path(removed).read_text(encoding="utf-8")[:200], k=3, mode="lexical")
+    assert hits[0].doc_id == doc_id
+
+
+def test_rag_beir_caches_its_index_in_postgres(pg_url, tmp_path) -> None:
+    from .test_eval_beir import CORPUS, QRELS, QUERIES
+
+    root = tmp_path / "tiny"
+    (root / "qrels").mkdir(parents=True)
+    (root / "corpus.jsonl").write_text("".join(json.dumps(d) + "\n" for d in CORPUS), encoding="utf-8")
+    (root / "queries.jsonl").write_text("".join(json.dumps(q) + "\n" for q in QUERIES), encoding="utf-8")
+    (root / "qrels" / "test.tsv").write_text(QRELS, encoding="utf-8")
+    env = {"RAG_PG_SCHEMA": pg_settings(pg_url, tmp_path).store.pg_schema}
+    args = ["beir", str(root), "--store", pg_url, "--cache", str(tmp_path / "unused")]
+    first, second = (CliRunner().invoke(app, args, env=env) for _ in range(2))
+    assert first.exit_code == 0 and "index built" in first.output, first.output
+    assert second.exit_code == 0 and "index loaded from cache" in second.output, second.output
+    assert first.output.split("| ours: lexical |")[1].split("|")[0] == second.output.split("| ours: lexical |")[1].split("|")[0]
+    assert not (tmp_path / "unused").exists()
 
 
 def test_vectors_round_trip_exactly(pg_url, tmp_path) -> None:

@@ -1,12 +1,14 @@
 """The behaviour every `PassageStore` backend must have, run against each one in `BACKENDS`.
 
-A second backend (PostgreSQL with pgvector, say) joins by adding one entry to `BACKENDS`: a factory whose
+A backend joins by adding one entry to `BACKENDS`: a factory, made from the test's tmp_path and request, whose
 `create()` gives an empty store at a fresh location and whose `reopen()` gives another instance over the same
-committed data (a second process, as far as the store can tell).
+committed data (a second process, as far as the store can tell). The PostgreSQL store runs twice: as configured
+(exact search at these sizes) and with HNSW indexes from the first row, which queries must use.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -15,17 +17,19 @@ import numpy as np
 import pytest
 
 from rag.passage_store import IndexProfile, PassageStore
+from rag.pg_store import PostgresStore
 from rag.segment_store import SegmentStore
 from rag.settings import Settings, StoreSettings
 from rag.text import terms
 
+from .postgres import pg_settings
 from .synthetic import indexed, query_vector, words
 
 
 class SegmentsFactory:
     """The embedded store in a folder, with a merge policy small enough that a few commits merge segments."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, request: pytest.FixtureRequest):
         self.settings = Settings(index_dir=root / "index",
                                  store=StoreSettings(merge_factor=3, floor_passages=1, commit_merge_passages=40))
 
@@ -36,13 +40,34 @@ class SegmentsFactory:
         return SegmentStore.open(Path(self.settings.index_dir), self.settings)
 
 
-BACKENDS: dict[str, Callable[[Path], object]] = {"segments": SegmentsFactory}
+class PostgresFactory:
+    """The PostgreSQL store in a schema of its own on the session's server (the `pg_url` fixture)."""
+
+    def __init__(self, root: Path, request: pytest.FixtureRequest, **settings):
+        self.settings = pg_settings(request.getfixturevalue("pg_url"), root, **settings)
+        self.opened: list[PostgresStore] = []
+        request.addfinalizer(lambda: [store.close() for store in self.opened])
+
+    def create(self) -> PassageStore:
+        self.opened.append(PostgresStore(self.settings))
+        return self.opened[-1]
+
+    def reopen(self) -> PassageStore:
+        self.opened.append(PostgresStore.open(self.settings))
+        return self.opened[-1]
+
+
+BACKENDS: dict[str, Callable[[Path, pytest.FixtureRequest], object]] = {
+    "segments": SegmentsFactory,
+    "postgres": PostgresFactory,
+    "postgres-hnsw": functools.partial(PostgresFactory, exact_search_max=0, force_indexes=True),
+}
 BIG = 10_000  # a k past any test corpus: searches return every match
 
 
 @pytest.fixture(params=sorted(BACKENDS))
 def store_factory(request: pytest.FixtureRequest, tmp_path: Path):
-    return BACKENDS[request.param](tmp_path)
+    return BACKENDS[request.param](tmp_path, request)
 
 
 def committed(factory, *docs, **kw) -> PassageStore:
