@@ -71,9 +71,11 @@ def bench_seeds() -> None:
         report = rag.build(corpus_dir=corpus, index_dir=Path(tmp) / "index", settings=settings)
         build_s = time.perf_counter() - started
         engine = rag.load(index_dir=Path(tmp) / "index", corpus_dir=corpus, settings=settings)
-        snap = engine.snapshot
-        texts = [p.text for p in snap.passages] + [
-            snap.documents[d].text[a:b] for d, block in snap.sentences.items() for a, b in block.spans]
+        index, texts = engine.store, []
+        for entry in index.catalogue():
+            text = index.document(entry.doc_id).text
+            texts += [p.text for p in index.passages(index.passage_ids(entry.doc_id))]
+            texts += [text[a:b] for a, b in index.sentence_block(entry.doc_id).spans]
         raw_s = raw_encode_seconds(texts, settings)
         print(f"seeds: {report.documents} docs, {report.passages} passages, {len(texts)} texts embedded "
               f"(passages + sentences)")
@@ -99,14 +101,14 @@ def bench_scifact(folder: Path) -> None:
                      content_hash=d.id) for d in data.corpus]
     embedder = get_embedder(settings.embedding)
     started = time.perf_counter()
-    snapshot = in_memory(docs, settings, embedder)
+    index = in_memory(docs, settings, embedder)
     build_s = time.perf_counter() - started
     raw_s = raw_encode_seconds([d.embedding_text for d in data.corpus], settings)
-    n = len(snapshot.passages)
+    n = index.count()
     print(f"scifact: {len(docs)} docs -> {n} passages")
     print(f"  build {build_s:.1f} s = {n / build_s:.1f} passages/s; raw encode {raw_s:.1f} s = {n / raw_s:.1f}/s; "
           f"pipeline overhead {100 * (build_s - raw_s) / raw_s:+.1f}%")
-    engine = rag.Engine(settings, snapshot, embedder, persistent=False)
+    engine = rag.Engine(settings, index, embedder, persistent=False)
     queries = list(data.queries.values())
     for mode in ("hybrid", "dense", "lexical"):  # distinct text per mode: no query-cache hits
         print(f"  search {mode:7s} {pct(timed(lambda q: engine.search(f'{q} ({mode})', k=10, mode=mode), queries))}")

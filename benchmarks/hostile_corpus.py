@@ -61,14 +61,14 @@ def main() -> None:
         report = rag.build(corpus_dir=folder, index_dir=root / "index")
         seconds = time.perf_counter() - started
         engine = rag.load(index_dir=root / "index", corpus_dir=folder)
-        texts = " ".join(d.text for d in engine.snapshot.documents.values())
+        texts = " ".join(engine.store.document(d.doc_id).text for d in engine.store.catalogue())
         tried = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
         skipped = {s.path: s.reason for s in report.skipped}
         print(f"{len(tried)} entries tried, {len(report.added)} indexed, {len(skipped)} skipped in {seconds:.1f} s\n")
         print("| entry | outcome |\n|---|---|")
         for name in tried:
             stem = Path(name).stem
-            outcome = ("indexed" if stem in engine.snapshot.documents else
+            outcome = ("indexed" if engine.store.document(stem) is not None else
                        f"skipped: {skipped[name]}" if name in skipped else "ignored (a folder)")
             print(f"| {name} | {outcome} |")
         outside_after = {p: p.stat().st_mtime_ns for p in outside.rglob("*")}

@@ -35,7 +35,8 @@ def main() -> None:
     verifier = Verifier(engine.embedder.embed_passages, engine.analyzer.parse,
                         lambda p: evidence().sentences(p), engine.settings.llm.support_threshold)
     rows = [json.loads(line) for line in (ROOT / "seeds" / "questions.jsonl").read_text().splitlines() if line]
-    people = sorted({e.text for d in engine.snapshot.documents.values() for e in engine.analyzer.parse(d.text[:3000]).ents
+    texts = [engine.store.document(d.doc_id).text for d in engine.store.catalogue()]
+    people = sorted({e.text for text in texts for e in engine.analyzer.parse(text[:3000]).ents
                      if e.label_ == "PERSON" and " " in e.text})
     counts: dict[str, list[int]] = {}
 
@@ -69,7 +70,7 @@ def main() -> None:
         record("cites nothing", claim, [passage], question)
         if other is not None:
             foreign = engine.evidence().sentences(other)[0]
-            text = engine.snapshot.documents[other.doc_id].text[foreign[0]:foreign[1]]
+            text = engine.store.document(other.doc_id).text[foreign[0]:foreign[1]]
             record("another article's sentence cited", f"{text} [1]", [passage], question)
     print("| corruption | flagged | of |\n|---|---|---|")
     for kind, (flagged, total) in counts.items():

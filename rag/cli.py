@@ -18,6 +18,9 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="Offline cite
 IndexOpt = Annotated[Path, typer.Option("--index", help="Index folder.")]
 CorpusOpt = Annotated[Path, typer.Option("--corpus", help="Corpus folder of articles.")]
 ModeOpt = Annotated[str, typer.Option("--mode", help="hybrid, dense or lexical.")]
+StoreOpt = Annotated[str | None, typer.Option(
+    "--store", help="Keep the index in PostgreSQL with pgvector at this postgresql:// URL instead of the --index "
+                    "folder (default RAG_STORE_URL; schema RAG_PG_SCHEMA, default 'rag').")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 GeneratorOpt = Annotated[str | None, typer.Option(
     "--generator", help="extractive or llm (a model server from RAG_LLM_BASE_URL and RAG_LLM_MODEL); default "
@@ -49,10 +52,18 @@ def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log prog
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
 
 
-def open_engine(index: Path, corpus: Path, generator: str | None = None):
+def base_settings(store: str | None = None):
+    """Default settings, with the store URL of --store when given."""
     import rag
 
     settings = rag.Settings()
+    return settings.model_copy(update={"store_url": store}) if store else settings
+
+
+def open_engine(index: Path, corpus: Path, generator: str | None = None, store: str | None = None):
+    import rag
+
+    settings = base_settings(store)
     if generator is not None:
         if generator not in ("extractive", "llm"):
             raise ValueError(f"unknown generator {generator!r}: use extractive or llm")
@@ -63,13 +74,17 @@ def open_engine(index: Path, corpus: Path, generator: str | None = None):
 @app.command()
 @friendly
 def index(corpus: CorpusOpt = Path("seeds"), index: IndexOpt = Path("index"),
-          rebuild: Annotated[bool, typer.Option("--rebuild", help="Re-process every document.")] = False) -> None:
+          rebuild: Annotated[bool, typer.Option("--rebuild", help="Re-process every document.")] = False,
+          optimize: Annotated[bool, typer.Option("--optimize", help="Then merge the index into one segment "
+                                                 "(nothing is embedded again).")] = False,
+          store: StoreOpt = None) -> None:
     """Build or incrementally update the index from the corpus folder."""
     import rag
 
-    report = rag.build(corpus_dir=corpus, index_dir=index, rebuild=rebuild, progress=True)
+    report = rag.build(corpus_dir=corpus, index_dir=index, settings=base_settings(store), rebuild=rebuild,
+                       progress=True, optimize=optimize)
     typer.echo(f"Indexed {report.documents} documents into {report.passages} passages in {report.seconds:.1f}s "
-               f"({report.embedded_passages} passages embedded).")
+               f"({report.embedded_passages} passages embedded{'; optimized' if report.optimized else ''}).")
     for label, ids in (("added", report.added), ("updated", report.updated), ("removed", report.removed)):
         if ids:
             typer.echo(f"  {label}: {', '.join(ids)}")
@@ -83,9 +98,9 @@ def index(corpus: CorpusOpt = Path("seeds"), index: IndexOpt = Path("index"),
 @friendly
 def search(query: str, k: Annotated[int, typer.Option("-k", help="Number of passages.")] = 5,
            mode: ModeOpt = "hybrid", json_out: JsonOpt = False, index: IndexOpt = Path("index"),
-           corpus: CorpusOpt = Path("seeds")) -> None:
+           corpus: CorpusOpt = Path("seeds"), store: StoreOpt = None) -> None:
     """Print the best passages for a query."""
-    hits = open_engine(index, corpus).search(query, k=k, mode=mode)
+    hits = open_engine(index, corpus, store=store).search(query, k=k, mode=mode)
     if json_out:
         typer.echo(json.dumps([h.model_dump(mode="json") for h in hits], indent=2, ensure_ascii=False))
         return
@@ -135,9 +150,9 @@ def stream_answer(engine, question: str, history, k: int, mode: str):
 @friendly
 def ask(question: str, k: Annotated[int, typer.Option("-k", help="Passages shown.")] = 5, mode: ModeOpt = "hybrid",
         json_out: JsonOpt = False, generator: GeneratorOpt = None, index: IndexOpt = Path("index"),
-        corpus: CorpusOpt = Path("seeds")) -> None:
+        corpus: CorpusOpt = Path("seeds"), store: StoreOpt = None) -> None:
     """Answer a question with citations (or say the articles do not answer it); the text streams as it is written."""
-    engine = open_engine(index, corpus, generator)
+    engine = open_engine(index, corpus, generator, store)
     if json_out:
         print_answer(engine.ask(question, k=k, mode=mode), json_out=True)
     else:
@@ -147,11 +162,11 @@ def ask(question: str, k: Annotated[int, typer.Option("-k", help="Passages shown
 @app.command()
 @friendly
 def chat(index: IndexOpt = Path("index"), corpus: CorpusOpt = Path("seeds"), mode: ModeOpt = "hybrid",
-         generator: GeneratorOpt = None) -> None:
+         generator: GeneratorOpt = None, store: StoreOpt = None) -> None:
     """An interactive conversation in the terminal; follow-up questions use the history. Empty line or Ctrl-D ends."""
     from rag.conversation import Conversation
 
-    engine = open_engine(index, corpus, generator)
+    engine = open_engine(index, corpus, generator, store)
     conversation = Conversation()
     while True:
         try:
@@ -181,7 +196,7 @@ def eval_(questions: Annotated[Path, typer.Option("--questions", help="Question 
           squad: Annotated[Path | None, typer.Option(
               "--squad", help="Score a SQuAD 2.0 JSON file instead (its paragraphs indexed in memory; official "
                               "EM/F1).")] = None,
-          generator: GeneratorOpt = None) -> None:
+          generator: GeneratorOpt = None, store: StoreOpt = None) -> None:
     """Score the engine on a question set and write results, report and charts; or compare two runs; or score a
     SQuAD 2.0 file."""
     import datetime as dt
@@ -206,7 +221,7 @@ def eval_(questions: Annotated[Path, typer.Option("--questions", help="Question 
         return
     items = load_questions(questions)
     out = check_out_dir(out or Path("runs") / f"eval-{dt.datetime.now():%Y%m%d-%H%M%S}")
-    run = run_eval(open_engine(index, corpus, generator), items, k=k, mode=mode)
+    run = run_eval(open_engine(index, corpus, generator, store), items, k=k, mode=mode)
     write_run(run, out)
     typer.echo(metrics_table(run.summary) + "\n\n" + latency_table(run.summary) + "\n")
     for check in run.summary.gate:
@@ -222,14 +237,17 @@ def beir(dataset: Annotated[Path, typer.Argument(help="BEIR dataset folder (corp
          k: Annotated[int, typer.Option("-k", help="Results ranked per query (>= 100 for Recall@100).")] = 100,
          cache: Annotated[Path | None, typer.Option("--cache", help="Index cache folder "
                                                     "(default runs/beir-cache/<dataset>).")] = None,
-         out: Annotated[Path | None, typer.Option("--out", help="Also write the report as JSON here.")] = None) -> None:
+         out: Annotated[Path | None, typer.Option("--out", help="Also write the report as JSON here.")] = None,
+         store: Annotated[str | None, typer.Option("--store", help="Cache the index in PostgreSQL at this "
+                                                   "postgresql:// URL instead of --cache.")] = None) -> None:
     """Retrieval quality on a BEIR dataset (nDCG@10, Recall@100, MRR@10) beside published numbers."""
     from rag.evaluation.beir_eval import MODES, format_table, run_beir
 
     if mode != "all" and mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}: use all, {', '.join(MODES)}")
     modes = MODES if mode == "all" else (mode,)
-    report = run_beir(dataset, modes=modes, depth=k, cache_dir=cache or Path("runs/beir-cache") / dataset.name)
+    report = run_beir(dataset, modes=modes, depth=k, cache_dir=cache or Path("runs/beir-cache") / dataset.name,
+                      settings=base_settings(store))
     typer.echo(format_table(report))
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -241,11 +259,12 @@ def beir(dataset: Annotated[Path, typer.Argument(help="BEIR dataset folder (corp
 @friendly
 def serve(host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
           port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 7860,
-          index: IndexOpt = Path("index"), corpus: CorpusOpt = Path("seeds"), generator: GeneratorOpt = None) -> None:
+          index: IndexOpt = Path("index"), corpus: CorpusOpt = Path("seeds"), generator: GeneratorOpt = None,
+          store: StoreOpt = None) -> None:
     """Start the web app (chat with sources, documents tab) at http://HOST:PORT; builds the index on first run."""
     from ui.app import build_app
 
-    build_app(open_engine(index, corpus, generator)).launch(server_name=host, server_port=port)
+    build_app(open_engine(index, corpus, generator, store)).launch(server_name=host, server_port=port)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,10 @@ from rag.settings import Settings
 
 log = logging.getLogger(__name__)
 
+# The version of the code that turns files into passages (loading, cleaning, chunking, analysis): bump it whenever a
+# change there would give another result, so builds re-process documents indexed by the older code.
+PIPELINE_VERSION = "2026-12-01.1"
+
 
 def scan_corpus(corpus_dir: Path, settings: Settings) -> tuple[dict[str, Path], list[SkippedFile]]:
     """Map doc_id (file stem) -> path for every readable document file; everything else is reported as skipped."""

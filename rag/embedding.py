@@ -176,3 +176,24 @@ class _Lazy(Embedder):
     def embed_passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         return SentenceTransformerEmbedder(self.settings).embed_passages(texts, progress)
 
+
+
+class Remembering(Embedder):
+    """Another embedder whose passage vectors are remembered by text: a text embedded once gets the same vector
+    whichever batch it comes in later, so builds of one corpus split differently can be compared exactly."""
+
+    def __init__(self, inner: Embedder):
+        super().__init__(0)
+        self.inner, self.name, self.dimension, self.backend = inner, inner.name, inner.dimension, inner.backend
+        self.memo: dict[str, np.ndarray] = {}
+
+    def embed_passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in self.memo))
+        if missing:
+            self.memo.update(zip(missing, self.inner.embed_passages(missing, progress=progress)))
+        if not texts:
+            return np.zeros((0, self.dimension), np.float32)
+        return np.stack([self.memo[t] for t in texts])
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.inner.embed_query(text)

@@ -1,7 +1,8 @@
 """The public engine: search, ask, and add or remove documents over one persisted index.
 
-Readers take the current immutable snapshot; writers are serialised, build a new snapshot, persist it and swap it
-in with one assignment, so a concurrent reader never sees a half-written index.
+Everything index-related goes through a `PassageStore`: readers search it while one writer at a time stages changes
+and commits them, and the store makes each commit visible at once, so a concurrent reader never sees a half-applied
+change.
 """
 
 from __future__ import annotations
@@ -13,29 +14,30 @@ from collections.abc import Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
 
-from rag import corpus, indexing, inputs, retrieval, store, updates
+from rag import corpus, indexing, inputs, retrieval, stores, updates
 from rag.answering.extractive import ExtractiveGenerator
 from rag.answering.generator import Generator
 from rag.answering.llm import OpenAIChatGenerator
-from rag.answering.pipeline import Asker, SnapshotEvidence
+from rag.answering.pipeline import Asker, StoreEvidence
 from rag.answering.reading import QuestionReader
 from rag.answering.verify import Verifier
 from rag.embedding import Embedder, get_embedder
 from rag.nlp import Analyzer, get_analyzer
 from rag.errors import ConfigurationError, GenerationError, IndexMismatchError, RagError
 from rag.models import Answer, BuildReport, Document, DocumentInfo, Passage
+from rag.passage_store import PassageStore
 from rag.settings import SearchMode, Settings
 
 log = logging.getLogger(__name__)
-RELOAD_CHECK_SECONDS = 1.0  # how stale an engine may be after another process commits a new index generation
+RELOAD_CHECK_SECONDS = 1.0  # how stale an engine may be after another process commits to its index
 
 class Engine:
     """Search and question answering over an index folder, with its corpus folder as the source of truth."""
 
-    def __init__(self, settings: Settings, snapshot: store.Snapshot, embedder: Embedder,
+    def __init__(self, settings: Settings, store: PassageStore, embedder: Embedder,
                  generator: Generator | None = None, analyzer: Analyzer | None = None, persistent: bool = True):
-        """`persistent=False` serves a snapshot built in memory (evaluation, benchmarks): it neither watches
-        `settings.index_dir` for other processes' commits nor writes there."""
+        """`persistent=False` serves a store built in memory (evaluation, benchmarks): it neither picks up other
+        processes' commits nor writes."""
         self.settings = settings
         self.persistent = persistent
         self.analyzer = analyzer or get_analyzer(settings.nlp)
@@ -43,9 +45,8 @@ class Engine:
         self.index_dir = Path(settings.index_dir)
         self.corpus_dir = Path(settings.corpus_dir)
         self.embedder = embedder
-        self._snapshot = snapshot
+        self._store = store
         self._write_lock = threading.Lock()
-        self._pointer = self._read_pointer()  # which generation the snapshot is, to notice another process's commit
         self._checked = time.monotonic()
 
     @cached_property
@@ -53,9 +54,9 @@ class Engine:
         """Question parsing, analysis and follow-up resolution (built on first use)."""
         return QuestionReader(self.analyzer, self.embedder)
 
-    def evidence(self) -> SnapshotEvidence:
-        """What answering reads from the index as it is now."""
-        return SnapshotEvidence(self.snapshot, self.analyzer, self.embedder, self.settings)
+    def evidence(self) -> StoreEvidence:
+        """What answering reads from the index."""
+        return StoreEvidence(self.store, self.analyzer, self.embedder, self.settings)
 
     @cached_property
     def asker(self) -> Asker:
@@ -76,7 +77,7 @@ class Engine:
                                      "RAG_LLM_BASE_URL and RAG_LLM_MODEL (or RAG_GENERATOR=extractive)")
 
         def retrieve(query: str, depth: int, mode: str) -> list[Passage]:
-            return retrieval.search(self.snapshot, self.embedder, query, settings.retrieval, k=depth, mode=mode)
+            return retrieval.search(self.store, self.embedder, query, settings.retrieval, k=depth, mode=mode)
 
         return Asker(settings, reader, retrieve, generators, default)
 
@@ -96,31 +97,21 @@ class Engine:
                 log.warning("%s; answers will be extractive until it does", exc)
 
     @property
-    def snapshot(self) -> store.Snapshot:
-        """The current immutable index state; when another process (`rag index`) has committed a new generation
-        since, it is loaded first (checked at most once every RELOAD_CHECK_SECONDS)."""
+    def store(self) -> PassageStore:
+        """The passage store; commits another process (`rag index`) made since are picked up first (checked at most
+        once every RELOAD_CHECK_SECONDS, and never while this engine writes)."""
         now = time.monotonic()
         if self.persistent and now - self._checked >= RELOAD_CHECK_SECONDS:
             self._checked = now
-            pointer = self._read_pointer()
-            if pointer is not None and pointer != self._pointer and self._write_lock.acquire(blocking=False):
+            if self._write_lock.acquire(blocking=False):
                 try:
-                    self._snapshot, _ = store.load(self.index_dir, self.settings)
-                    self._pointer = pointer
-                    log.info("index at %s changed on disk (%s): reloaded", self.index_dir, pointer[0])
+                    if self._store.refresh():
+                        log.info("index at %s changed on disk: picked up the new commit", self.index_dir)
                 except RagError as exc:
                     log.warning("index at %s changed on disk but cannot be read yet: %s", self.index_dir, exc)
                 finally:
                     self._write_lock.release()
-        return self._snapshot
-
-    def _read_pointer(self) -> tuple[str, str] | None:
-        if not self.persistent:
-            return None
-        try:
-            return store.read_pointer(self.index_dir)
-        except RagError:
-            return None
+        return self._store
 
     def search(self, query: str, k: int | None = None, mode: SearchMode | None = None,
                mmr: bool | None = None) -> list[Passage]:
@@ -128,7 +119,7 @@ class Engine:
         query = inputs.validate_query(query, self.settings.max_question_chars)
         r = self.settings.retrieval
         k = inputs.validate_k(k, r.k, r.max_k)
-        return retrieval.search(self.snapshot, self.embedder, query, r, k, inputs.validate_mode(mode, r.mode), mmr)
+        return retrieval.search(self.store, self.embedder, query, r, k, inputs.validate_mode(mode, r.mode), mmr)
 
     def ask(self, question: str, history: Sequence[object] | None = None, k: int | None = None,
             mode: SearchMode | None = None, generator: str | None = None) -> Answer:
@@ -142,13 +133,8 @@ class Engine:
 
     def documents(self) -> list[DocumentInfo]:
         """The corpus as a table, ordered by document id."""
-        snap = self.snapshot
-        counts: dict[str, int] = {}
-        for passage in snap.passages:
-            counts[passage.doc_id] = counts.get(passage.doc_id, 0) + 1
-        return [DocumentInfo(doc_id=d.doc_id, source=d.source, title=d.meta.title, publisher=d.meta.publisher,
-                             date=d.meta.date, passages=counts.get(d.doc_id, 0))
-                for d in sorted(snap.documents.values(), key=lambda d: d.doc_id)]
+        return [DocumentInfo(doc_id=e.doc_id, source=e.source, title=e.meta.title, publisher=e.meta.publisher,
+                             date=e.meta.date, passages=e.passages) for e in self.store.catalogue()]
 
     def add_documents(self, paths: Sequence[str | Path], replace: bool = False) -> BuildReport:
         """Copy files into the corpus folder (safe names) and index them; a bad file is reported, not fatal.
@@ -157,16 +143,17 @@ class Engine:
         is kept under the corpus folder's `.removed/`. Corpus and index change together or not at all."""
         self._check_writable()
         with self._write_lock:
-            report = updates.add(paths, self.corpus_dir, set(self._snapshot.documents), self.settings, self._commit,
-                                 replace=replace)
-            report.embedded_passages = sum(self._snapshot.passage_count(d) for d in report.added + report.updated)
+            known = {e.doc_id for e in self._store.catalogue()}
+            report = updates.add(paths, self.corpus_dir, known, self.settings, self._commit, replace=replace)
+            counts = {e.doc_id: e.passages for e in self._store.catalogue()}
+            report.embedded_passages = sum(counts.get(d, 0) for d in report.added + report.updated)
         return self._finish(report)
 
     def remove_documents(self, doc_ids: Sequence[str]) -> BuildReport:
         """Drop documents from the index and move their files to the corpus folder's `.removed/` (nothing is lost)."""
         self._check_writable()
         with self._write_lock:
-            sources = {d.doc_id: d.source for d in self._snapshot.documents.values()}
+            sources = {e.doc_id: e.source for e in self._store.catalogue()}
             report = updates.remove(list(doc_ids), sources, self.corpus_dir, self._commit)
         return self._finish(report)
 
@@ -176,14 +163,13 @@ class Engine:
                                      "documents; open one with rag.load(index_dir=...)")
 
     def _commit(self, upserts: list[Document], removals: list[str]) -> None:
-        """Apply changes to the index on disk and swap the new snapshot in."""
+        """Apply changes to the index and commit them (visible to readers at once)."""
         analyzer = self.analyzer if self.settings.index_analysis else None
-        self._snapshot = indexing.update(self.index_dir, self.settings, self.embedder, upserts, removals, analyzer)
-        self._pointer = self._read_pointer()
+        indexing.update(self._store, self.settings, self.embedder, upserts, removals, analyzer)
 
     def _finish(self, report: BuildReport) -> BuildReport:
         report.index_dir = str(self.index_dir)
-        report.documents, report.passages = len(self._snapshot.documents), len(self._snapshot.passages)
+        report.documents, report.passages = len(self._store.catalogue()), self._store.count()
         log.info("update: %s", report.summary())
         return report
 
@@ -199,12 +185,13 @@ def _settings(index_dir: str | Path | None, corpus_dir: str | Path | None, setti
 
 
 def build(corpus_dir: str | Path | None = None, index_dir: str | Path | None = None, settings: Settings | None = None,
-          rebuild: bool = False, progress: bool = False) -> BuildReport:
-    """Build or incrementally update the index from the corpus folder; returns what was done."""
+          rebuild: bool = False, progress: bool = False, optimize: bool = False) -> BuildReport:
+    """Build or incrementally update the index from the corpus folder (then, with `optimize`, compact it into one
+    segment); returns what was done."""
     settings = _settings(index_dir, corpus_dir, settings)
     embedder = get_embedder(settings.embedding)
     _, report = indexing.build(settings.corpus_dir, settings.index_dir, settings, embedder, rebuild, progress,
-                               _analyzer(settings))
+                               _analyzer(settings), optimize)
     return report
 
 
@@ -218,17 +205,17 @@ def load(index_dir: str | Path | None = None, corpus_dir: str | Path | None = No
     settings = _settings(index_dir, corpus_dir, settings)
     embedder = get_embedder(settings.embedding)
     analyzer = get_analyzer(settings.nlp)
-    snapshot = None
-    if (settings.index_dir / store.POINTER).exists() and not corpus.is_pending(settings.corpus_dir):
+    store = None
+    if stores.exists(settings) and not corpus.is_pending(settings.corpus_dir):
         try:
-            snapshot, _ = store.load(settings.index_dir, settings)
+            store = stores.open_store(settings)
         except IndexMismatchError as exc:  # another code version or model: the corpus folder rebuilds it
             log.warning("%s: re-processing the corpus", str(exc).split(". Rebuild")[0])
-    if snapshot is None:
+    if store is None:
         # no index yet, an index from other code, or an add or remove stopped between corpus and index
         log.info("building the index at %s from %s", settings.index_dir, settings.corpus_dir)
-        snapshot, _ = indexing.build(settings.corpus_dir, settings.index_dir, settings, embedder, progress=progress,
-                                     analyzer=_analyzer(settings))
-    engine = Engine(settings, snapshot, embedder, analyzer=analyzer)
+        store, _ = indexing.build(settings.corpus_dir, settings.index_dir, settings, embedder, progress=progress,
+                                  analyzer=_analyzer(settings))
+    engine = Engine(settings, store, embedder, analyzer=analyzer)
     engine.check_generators()
     return engine

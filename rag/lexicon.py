@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +17,7 @@ from rag.embedding import Embedder
 
 
 class Lexicon:
-    """An immutable word -> unit vector table; `extended` returns a new table with more words."""
+    """An immutable word -> unit vector table."""
 
     def __init__(self, words: list[str], vectors: np.ndarray):
         self.words = words
@@ -30,16 +30,20 @@ class Lexicon:
     def empty(cls, dimension: int) -> Lexicon:
         return cls([], np.zeros((0, dimension), np.float16))
 
+    @classmethod
+    def concatenate(cls, parts: Sequence[Lexicon]) -> Lexicon:
+        """One table of the words of `parts`, which must not share a word."""
+        return cls([w for p in parts for w in p.words], np.concatenate([p.vectors for p in parts]))
+
     def __len__(self) -> int:
         return len(self.words)
 
-    def extended(self, words: Iterable[str], embedder: Embedder, progress: bool = False) -> Lexicon:
-        """This table plus vectors for the words it lacks (embedded now, in one batch)."""
+    def missing(self, words: Iterable[str], embedder: Embedder, progress: bool = False) -> Lexicon:
+        """A table of the words this one lacks, embedded now in one batch (sorted, so a build is reproducible)."""
         new = sorted({w for w in words if w not in self.index})
         if not new:
-            return self
-        vectors = embedder.embed_passages(new, progress=progress)
-        return Lexicon(self.words + new, np.concatenate([self.vectors, vectors.astype(np.float16)]))
+            return Lexicon.empty(self.vectors.shape[1])
+        return Lexicon(new, embedder.embed_passages(new, progress=progress).astype(np.float16))
 
     def matrix(self, words: list[str], embedder: Embedder | None = None) -> np.ndarray:
         """float32 vectors of `words` in order; words not in the table are embedded (and remembered) when an

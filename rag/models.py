@@ -59,6 +59,8 @@ class Passage(BaseModel):
     publisher: str | None = None
     start: int
     end: int
+    id: int | None = Field(None, description="The passage's stable id in the index (None for passages made "
+                           "elsewhere).")
 
 
 class SkippedFile(BaseModel):
@@ -82,6 +84,7 @@ class BuildReport(BaseModel):
     embedded_passages: int = 0
     seconds: float = 0.0
     rebuilt: bool = Field(False, description="True when every document was re-processed.")
+    optimized: bool = Field(False, description="True when the index was compacted into one segment afterwards.")
 
     def summary(self) -> str:
         """One human line for logs and the CLI."""
@@ -102,27 +105,6 @@ class DocumentInfo(BaseModel):
     publisher: str | None
     date: dt.date | None
     passages: int
-
-
-class IndexManifest(BaseModel):
-    """Describes a persisted index so a loader can check it matches the running code and model."""
-
-    format_version: int
-    embedder: str
-    dimension: int
-    chunking: dict
-    dense_index: str
-    sentences: bool
-    sentence_vectors: str = "encoded"
-    analysis: str = Field("", description="The spaCy pipeline (name-version) that analysed the passages, or ''.")
-    pipeline: str = Field("", description="The document pipeline's code version (store.PIPELINE_VERSION).")
-    lexical: dict = Field(default_factory=dict, description="BM25 parameters the lexical index was built with.")
-    dense: dict = Field(default_factory=dict, description="FAISS parameters the dense index was built with.")
-    passages: int
-    next_id: int
-    documents: dict[str, str] = Field(description="doc_id -> content hash")
-    files: dict[str, str] = Field(description="file name -> sha256 of its bytes")
-    created: str
 
 
 def relative_name(path: Path, root: Path) -> str:

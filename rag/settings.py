@@ -83,10 +83,44 @@ class RetrievalSettings(BaseModel):
     hnsw_m: int = 32
     hnsw_ef_construction: int = 200
     hnsw_ef_search: int = 128
-    bm25_k1: float = 0.9
-    bm25_b: float = 0.4
-    bm25_method: str = "lucene"
-    stemmer_language: str = "english"
+    bm25_k1: float = Field(0.9, gt=0, description="BM25 term-frequency saturation; 0.9 and b 0.4 are Anserini's "
+                           "BEIR defaults, which reproduce its published BM25 figures.")
+    bm25_b: float = Field(0.4, ge=0, le=1, description="BM25 length normalisation.")
+    bm25_method: Literal["lucene"] = Field("lucene", description="Lucene's idf and tf saturation (rag.lexical).")
+    stemmer_language: Literal["english"] = Field("english", description="Snowball stemmer of rag.text.")
+
+
+class StoreSettings(BaseModel):
+    """How the stores keep passages: the embedded store's segment merging (`rag.merging`) and the PostgreSQL store's
+    schema and maintenance (`rag.pg_store`); which store serves is `Settings.store_url`'s choice (`rag.stores`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    merge_factor: int = Field(
+        10, ge=2, description="Segments of one size tier merged into one: 10 is Lucene's default (segmentsPerTier); "
+        "each passage is rewritten about log10(N / floor) times in its life and a search visits about 10 segments "
+        "per tier.")
+    floor_passages: int = Field(
+        10, ge=1, description="Segments under floor x merge_factor live passages form the lowest tier: a news article "
+        "is 1 to 10 passages, so ten one-article commits merge into one segment.")
+    commit_merge_passages: int = Field(
+        1000, ge=0, description="Live passages the merges of one commit may rewrite in all: about 1% of a "
+        "100k-passage index, the write budget issue #11 sets for one commit; bigger merges wait for "
+        "`rag index --optimize`.")
+    max_deleted_ratio: float = Field(
+        0.33, gt=0, le=1, description="A segment with this share of its passages deleted is rewritten without them on "
+        "commit (within the budget): Lucene's TieredMergePolicy default (deletesPctAllowed 33%); until then its dead "
+        "rows cost memory and over-fetching in dense search.")
+    pg_schema: str = Field(
+        default_factory=lambda: _env("RAG_PG_SCHEMA") or "rag", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,62}$",
+        description="The PostgreSQL schema holding the store's tables (RAG_PG_SCHEMA): its own, so they never meet "
+        "an application's tables; one database can hold several indexes under different schemas.")
+    pg_index_memory: str = Field(
+        "256MB", description="maintenance_work_mem while a commit builds an HNSW index: pgvector builds the graph in "
+        "memory and slows down several-fold once it outgrows this; 100k 384-d vectors with m 32 take about 200 MB.")
+    pg_replica_wait: float = Field(
+        5.0, ge=0, description="Seconds a writer waits for the read server (store_read_url, a replica) to replay "
+        "its commit before reading on without it: streaming replicas replay within a second when healthy.")
 
 
 class ScoringWeights(BaseModel):
@@ -171,12 +205,20 @@ class Settings(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     index_dir: Path = Path("index")
+    store_url: str | None = Field(
+        default_factory=lambda: _env("RAG_STORE_URL"), description="Where the index lives instead of `index_dir`: a "
+        "postgresql:// URL (RAG_STORE_URL) keeps it in PostgreSQL with pgvector (rag.pg_store); None or any other "
+        "value keeps the embedded store in `index_dir`.")
+    store_read_url: str | None = Field(
+        default_factory=lambda: _env("RAG_STORE_READ_URL"), description="A PostgreSQL server searches read from "
+        "(a streaming replica, RAG_STORE_READ_URL); writes always go to `store_url`. None reads from `store_url`.")
     corpus_dir: Path = Path("seeds")
     chunking: ChunkingSettings = ChunkingSettings()
     embedding: EmbeddingSettings = EmbeddingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
     nlp: NlpSettings = NlpSettings()
+    store: StoreSettings = Field(default_factory=StoreSettings)  # reads RAG_PG_SCHEMA when made
     llm: LLMSettings = Field(default_factory=LLMSettings)
     generator: Literal["extractive", "llm"] = Field(
         default_factory=lambda: "llm" if _env("RAG_GENERATOR") == "llm" else "extractive",

@@ -1,7 +1,15 @@
-"""The index as one immutable snapshot (documents, passages, vectors, dense and lexical indexes) and its files.
+"""The embedded index on disk: immutable segment folders, per-commit tombstone files, and commit points.
 
-Each build writes a new generation folder and then atomically replaces the `CURRENT` pointer file, so a build
-killed half-way leaves the previous generation in place and loadable.
+    index/CURRENT                        "gen-0000000012" and the sha256 of its manifest: the commit point
+    index/gen-0000000012/manifest.json   settings, the live segments (a sha256 per file) and tombstone files
+    index/segments/seg-0000000007/       one commit's (or merge's) documents, passages, vectors, dense and lexical
+                                         indexes, sentences, analyses and lexicon words; never changed once written
+    index/tombstones/del-0000000012.json the passages and documents one commit deleted, by segment
+
+A commit writes its new segments and tombstones, then a new manifest folder, fsyncs them, and only then replaces
+`CURRENT` atomically (os.replace): a writer killed at any point leaves the previous commit whole and loadable.
+Files no commit refers to are removed afterwards (those of the previous commit are kept for readers still loading
+it).
 """
 
 from __future__ import annotations
@@ -11,174 +19,43 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
-from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 
-import numpy as np
 from pydantic import ValidationError
 
-from rag.dense import DenseIndex
 from rag.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError, rebuild_hint
-from rag.lexical import LexicalIndex
-from rag.lexicon import Lexicon
-from rag.models import Chunk, Document, IndexManifest
+from rag.manifest import (FORMAT_VERSION, GENERATION_PREFIX, Deleted, IndexManifest, SegmentEntry,  # noqa: F401
+                          TombstoneEntry, numbered)
+from rag.passage_store import check_readable
+from rag.segment import DENSE_FILE, Segment
 from rag.settings import Settings
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3  # 2: stored spaCy analyses and the word lexicon; 3: CURRENT pins the manifest's checksum
-# The version of the code that turns files into passages (loading, cleaning, chunking, analysis): bump it whenever a
-# change there would give another result, so builds re-process documents indexed by the older code.
-PIPELINE_VERSION = "2026-12-01.1"
 POINTER = "CURRENT"
-GENERATION_PREFIX = "gen-"
+SEGMENTS, TOMBSTONES = "segments", "tombstones"
+BUILDING = ".building-"  # folders and files being written; never referenced, removed by the next writer
+_NUMBERED = re.compile(r"^(?:gen|seg|del)-(\d{10})(?:\.json)?$")
 
 
-class StoredPassage(Chunk):
-    """A chunk with its stable int64 id, as kept in the passage store."""
-
-    id: int
-
-
-@dataclass(frozen=True)
-class SentenceBlock:
-    """One document's sentence spans (n x 2, offsets into its cleaned text) and their vectors (n x dim)."""
-
-    spans: np.ndarray
-    vectors: np.ndarray
-
-    def within(self, start: int, end: int) -> np.ndarray:
-        """Row mask of the sentences lying wholly inside [start, end) (a passage's sentences)."""
-        return (self.spans[:, 0] >= start) & (self.spans[:, 1] <= end)
+def highest_number(index_dir: Path) -> int:
+    """The highest generation, segment or tombstone number on disk (-1 for none), so a new index written over an
+    unreadable one never reuses a name."""
+    names = [p.name for folder in (index_dir, index_dir / SEGMENTS, index_dir / TOMBSTONES) if folder.is_dir()
+             for p in folder.iterdir()]
+    return max((int(m.group(1)) for m in map(_NUMBERED.match, names) if m), default=-1)
 
 
-@dataclass(frozen=True, eq=False)
-class Snapshot:
-    """Everything search needs, never mutated once built: writers make a new snapshot and swap it in."""
-
-    documents: dict[str, Document]
-    passages: list[StoredPassage]
-    vectors: np.ndarray
-    dense: DenseIndex
-    lexical: LexicalIndex
-    sentences: dict[str, SentenceBlock]
-    next_id: int
-    analyses: list[bytes]  # per passage row: its serialised spaCy analysis (b"" when not analysed)
-    lexicon: Lexicon
-    row_of: dict[int, int] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.row_of.update({p.id: row for row, p in enumerate(self.passages)})
-
-    @classmethod
-    def build(cls, documents: dict[str, Document], passages: list[StoredPassage], vectors: np.ndarray,
-              sentences: dict[str, SentenceBlock], next_id: int, settings: Settings, analyses: list[bytes],
-              lexicon: Lexicon) -> Snapshot:
-        """Derive the dense and lexical indexes from passages and their vectors."""
-        ids = np.array([p.id for p in passages], dtype=np.int64)
-        vectors = vectors.reshape(len(passages), settings.embedding.dimension)
-        dense = DenseIndex.build(ids, vectors, settings.retrieval)
-        dense.configure(settings.retrieval)
-        lexical = LexicalIndex.build([p.text for p in passages], settings.retrieval)
-        return cls(documents, passages, vectors, dense, lexical, sentences, next_id, analyses, lexicon)
-
-    @cached_property
-    def sentence_table(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """All sentence vectors stacked, and for each passage the first row of its sentences (for reduceat).
-
-        Passages are contiguous sentence runs, so each owns rows [start_p, start_p+1) of the stacked matrix; a
-        passage with no sentence block (index built without sentences) disables sentence scoring.
-        """
-        if not self.passages or any(p.doc_id not in self.sentences for p in self.passages):
-            return None
-        matrices, starts, offset = [], [], 0
-        for passage in self.passages:
-            block = self.sentences[passage.doc_id]
-            inside = np.flatnonzero(block.within(passage.start, passage.end))
-            if len(inside) == 0:
-                return None
-            matrices.append(block.vectors[inside])
-            starts.append(offset)
-            offset += len(inside)
-        return np.ascontiguousarray(np.concatenate(matrices)), np.array(starts, dtype=np.int64)
-
-    def best_sentence_scores(self, query: np.ndarray) -> np.ndarray | None:
-        """For each passage row, the cosine of its sentence closest to the query (None without sentence vectors)."""
-        table = self.sentence_table
-        if table is None:
-            return None
-        matrix, starts = table
-        return np.maximum.reduceat(matrix @ query, starts)
-
-    @cached_property
-    def chunk_rows(self) -> dict[str, int]:
-        """chunk_id -> row in `passages`."""
-        return {p.chunk_id: row for row, p in enumerate(self.passages)}
-
-    def passage_count(self, doc_id: str) -> int:
-        return sum(1 for p in self.passages if p.doc_id == doc_id)
-
-    def analysis(self, passage_id: int) -> bytes:
-        """The stored spaCy analysis of a passage (b"" when the index was built without analysis)."""
-        return self.analyses[self.row_of[passage_id]]
+def dense_params(settings: Settings) -> dict:
+    """What a stored FAISS index depends on besides the vectors."""
+    r = settings.retrieval
+    return {"exact_search_max": r.exact_search_max, "hnsw_m": r.hnsw_m, "hnsw_ef_construction": r.hnsw_ef_construction}
 
 
-def manifest_for(snapshot: Snapshot, settings: Settings, analysis: str) -> IndexManifest:
-    """The manifest describing a snapshot built with these settings (file hashes are filled in on save)."""
-    return IndexManifest(
-        format_version=FORMAT_VERSION,
-        embedder=settings.embedding.model_name,
-        dimension=settings.embedding.dimension,
-        chunking=settings.chunking.model_dump(),
-        dense_index=snapshot.dense.kind,
-        sentences=settings.index_sentences,
-        sentence_vectors=settings.sentence_vectors,
-        analysis=analysis,
-        pipeline=PIPELINE_VERSION,
-        lexical=lexical_params(settings),
-        dense=dense_params(settings),
-        passages=len(snapshot.passages),
-        next_id=snapshot.next_id,
-        documents={d.doc_id: d.content_hash for d in snapshot.documents.values()},
-        files={},
-        created=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-    )
-
-
-def save(snapshot: Snapshot, index_dir: Path, settings: Settings, analysis: str) -> Path:
-    """Write a new generation and switch `CURRENT` to it atomically; older generations are removed afterwards."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=index_dir))
-    with open(tmp / "documents.jsonl", "w", encoding="utf-8") as f:
-        for doc in snapshot.documents.values():
-            f.write(doc.model_dump_json() + "\n")
-    with open(tmp / "passages.jsonl", "w", encoding="utf-8") as f:
-        for passage in snapshot.passages:
-            f.write(passage.model_dump_json() + "\n")
-    np.save(tmp / "vectors.npy", snapshot.vectors)
-    snapshot.dense.save(tmp / "dense.faiss")
-    snapshot.lexical.save(tmp / "lexical")
-    _save_sentences(snapshot.sentences, tmp, settings.embedding.dimension)
-    _save_blobs(snapshot.analyses, tmp / "analysis.bin", tmp / "analysis_offsets.npy")
-    snapshot.lexicon.save(tmp)
-    manifest = manifest_for(snapshot, settings, analysis)
-    manifest.files = {str(p.relative_to(tmp)): _sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
-    manifest_bytes = manifest.model_dump_json(indent=2).encode("utf-8")
-    (tmp / "manifest.json").write_bytes(manifest_bytes)
-    _fsync_tree(tmp)
-
-    generation = f"{GENERATION_PREFIX}{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S%f}"
-    os.replace(tmp, index_dir / generation)
-    pointer_tmp = index_dir / f".{POINTER}.tmp"
-    # the pointer pins the manifest, which pins every other file: editing any of them is detected at load
-    pointer_tmp.write_text(f"{generation}\n{hashlib.sha256(manifest_bytes).hexdigest()}\n", encoding="utf-8")
-    os.replace(pointer_tmp, index_dir / POINTER)  # the commit point
-    remove_stale(index_dir, keep=generation)
-    log.info("index saved to %s (%s)", index_dir, generation)
-    return index_dir / generation
+# --- reading -------------------------------------------------------------------------------------------------------
 
 
 def read_pointer(index_dir: Path) -> tuple[str, str]:
@@ -201,8 +78,13 @@ def read_pointer(index_dir: Path) -> tuple[str, str]:
 
 
 def current_generation(index_dir: Path) -> Path:
-    """The folder `CURRENT` points to; IndexNotFoundError when there is no index."""
+    """The commit folder `CURRENT` points to; IndexNotFoundError when there is no index."""
     return _generation(index_dir, read_pointer(index_dir)[0])
+
+
+def segment_dirs(index_dir: Path) -> list[Path]:
+    """The folders of the current commit's segments, oldest first."""
+    return [index_dir / SEGMENTS / s.name for s in read_manifest(index_dir).segments]
 
 
 def _generation(index_dir: Path, name: str) -> Path:
@@ -214,13 +96,15 @@ def _generation(index_dir: Path, name: str) -> Path:
 
 
 def read_manifest(index_dir: Path) -> IndexManifest:
-    """Parse the current generation's manifest, after checking it is the one `CURRENT` pins."""
-    return _manifest_of(index_dir, *read_pointer(index_dir))[0]
+    """The current commit's manifest, after checking it is the one `CURRENT` pins."""
+    return manifest_of(index_dir, read_pointer(index_dir))
 
 
-def _manifest_of(index_dir: Path, name: str, digest: str) -> tuple[IndexManifest, Path]:
-    """The manifest of generation `name`, checked against the `digest` its pointer pins, and its folder (one
-    pointer read serves both, so a commit in between cannot pair one generation's checksum with another's files)."""
+def manifest_of(index_dir: Path, pointer: tuple[str, str]) -> IndexManifest:
+    """The manifest of generation `pointer[0]`, checked against the digest the pointer pins (one pointer read serves
+    both, so a commit in between cannot pair one generation's checksum with another's files). Another format
+    version is an IndexMismatchError, whatever else the manifest holds."""
+    name, digest = pointer
     folder = _generation(index_dir, name)
     try:
         data = (folder / "manifest.json").read_bytes()
@@ -231,115 +115,162 @@ def _manifest_of(index_dir: Path, name: str, digest: str) -> tuple[IndexManifest
         raise IndexCorruptError(f"index at {index_dir}: manifest.json was changed after the index was written "
                                 "(checksum mismatch). " + rebuild_hint(index_dir))
     try:
-        return IndexManifest.model_validate_json(data), folder
-    except ValidationError as exc:
+        version = json.loads(data).get("format_version")
+        if version != FORMAT_VERSION:
+            raise IndexMismatchError(f"index at {index_dir} was built with format version {version}, this code "
+                                     f"reads {FORMAT_VERSION}. " + rebuild_hint(index_dir))
+        return IndexManifest.model_validate_json(data)
+    except (ValidationError, ValueError, AttributeError) as exc:
         raise IndexCorruptError(f"index at {index_dir}: unreadable manifest ({_short(exc)}). "
                                 + rebuild_hint(index_dir)) from exc
 
 
 def check_compatible(manifest: IndexManifest, index_dir: Path, settings: Settings) -> None:
-    """Refuse an index built by another format version, embedder or dimension."""
-    problems = []
-    if manifest.format_version != FORMAT_VERSION:
-        problems.append(f"format version {manifest.format_version}, this code reads {FORMAT_VERSION}")
-    if manifest.embedder != settings.embedding.model_name:
-        problems.append(f"embedder {manifest.embedder!r}, configured {settings.embedding.model_name!r}")
-    if manifest.dimension != settings.embedding.dimension:
-        problems.append(f"dimension {manifest.dimension}, configured {settings.embedding.dimension}")
-    if manifest.pipeline != PIPELINE_VERSION:
-        problems.append(f"document pipeline {manifest.pipeline or 'unrecorded'!r}, this code is {PIPELINE_VERSION!r}")
-    if problems:
-        raise IndexMismatchError(f"index at {index_dir} was built with " + "; ".join(problems) + ". "
-                                 + rebuild_hint(index_dir))
+    """Refuse an index built by another embedder, dimension or document pipeline."""
+    check_readable(manifest.profile(), f"index at {index_dir}", settings, rebuild_hint(index_dir))
 
 
-def load(index_dir: Path, settings: Settings) -> tuple[Snapshot, IndexManifest]:
-    """Load and verify the current generation: manifest, compatibility, file checksums, then contents."""
-    manifest, folder = _manifest_of(index_dir, *read_pointer(index_dir))
-    check_compatible(manifest, index_dir, settings)
-    for name, digest in manifest.files.items():
-        path = folder / name
-        if not path.is_file() or _sha256(path) != digest:
-            raise IndexCorruptError(f"index at {index_dir}: {name} is missing or damaged (checksum mismatch). "
-                                    + rebuild_hint(index_dir))
-    try:
-        documents = {}
-        for line in (folder / "documents.jsonl").read_text(encoding="utf-8").splitlines():
-            doc = Document.model_validate_json(line)
-            documents[doc.doc_id] = doc
-        passages = [StoredPassage.model_validate_json(line)
-                    for line in (folder / "passages.jsonl").read_text(encoding="utf-8").splitlines()]
-        vectors = np.load(folder / "vectors.npy", allow_pickle=False)
-        dense = DenseIndex.load(folder / "dense.faiss", manifest.dense_index, settings.retrieval)
-        lexical = LexicalIndex.load(folder / "lexical", len(passages), settings.retrieval)
-        sentences = _load_sentences(folder)
-        analyses = _load_blobs(folder / "analysis.bin", folder / "analysis_offsets.npy")
-        lexicon = Lexicon.load(folder)
-    except (OSError, ValueError, RuntimeError) as exc:  # pydantic, numpy and faiss errors derive from these
-        raise IndexCorruptError(f"index at {index_dir}: cannot read it ({_short(exc)}). "
-                                + rebuild_hint(index_dir)) from exc
-    if not (len(passages) == manifest.passages == dense.size == vectors.shape[0] == len(analyses)):
-        raise IndexCorruptError(f"index at {index_dir}: passage counts disagree between its files. "
+def load_segment(index_dir: Path, entry: SegmentEntry, settings: Settings) -> Segment:
+    """Read one segment after checking every file against the manifest's checksum; its dense index is derived
+    again from the vectors when the HNSW settings changed since it was written."""
+    derive_dense = entry.dense != dense_params(settings)
+    folder = index_dir / SEGMENTS / entry.name
+    if not _safe_name(entry.name) or DENSE_FILE not in entry.files:
+        raise IndexCorruptError(f"index at {index_dir}: the manifest lists a damaged segment entry. "
                                 + rebuild_hint(index_dir))
-    if manifest.lexical != lexical_params(settings) or manifest.dense != dense_params(settings):
-        log.info("index at %s: BM25 or HNSW settings changed since it was built; deriving both indexes again",
-                 index_dir)
-        snapshot = Snapshot.build(documents, passages, vectors, sentences, manifest.next_id, settings, analyses,
-                                  lexicon)
+    for name, digest in entry.files.items():
+        path = folder / name
+        if not _safe_name(name) or not path.is_file() or _sha256(path) != digest:
+            raise IndexCorruptError(f"index at {index_dir}: {entry.name}/{name} is missing or damaged (checksum "
+                                    "mismatch). " + rebuild_hint(index_dir))
+    try:
+        segment = Segment.load(folder, entry.dense_index, settings, derive_dense)
+    except (OSError, ValueError, RuntimeError, KeyError, TypeError) as exc:  # pydantic, numpy and faiss errors
+        raise IndexCorruptError(f"index at {index_dir}: cannot read segment {entry.name} ({_short(exc)}). "
+                                + rebuild_hint(index_dir)) from exc
+    if len(segment) != entry.passages or len(segment.words) != entry.words:
+        raise IndexCorruptError(f"index at {index_dir}: segment {entry.name} holds other counts than its manifest "
+                                "says. " + rebuild_hint(index_dir))
+    return segment
+
+
+def load_tombstones(index_dir: Path, entry: TombstoneEntry) -> dict[str, Deleted]:
+    """One commit's deletions by segment name, checked against the manifest's checksum."""
+    path = index_dir / TOMBSTONES / entry.name
+    try:
+        data = path.read_bytes() if _safe_name(entry.name) else b""
+        if hashlib.sha256(data).hexdigest() != entry.sha256:
+            raise ValueError("checksum mismatch")
+        return {name: Deleted.model_validate(d) for name, d in json.loads(data).items()}
+    except (OSError, ValueError, AttributeError) as exc:
+        raise IndexCorruptError(f"index at {index_dir}: tombstones {entry.name} are missing or damaged "
+                                f"({_short(exc)}). " + rebuild_hint(index_dir)) from exc
+
+
+# --- writing -------------------------------------------------------------------------------------------------------
+
+
+def write_segment(index_dir: Path, name: str, segment: Segment, settings: Settings) -> SegmentEntry:
+    """Write a segment into a temporary folder, make it durable, then move it into place under its name."""
+    (index_dir / SEGMENTS).mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=BUILDING, dir=index_dir))
+    segment.save(tmp)
+    files = {p.name: _sha256(p) for p in sorted(tmp.iterdir()) if p.is_file()}
+    _fsync_tree(tmp)
+    target = index_dir / SEGMENTS / name
+    if target.exists():  # left by a writer killed before its commit: nothing refers to it
+        shutil.rmtree(target)
+    os.replace(tmp, target)
+    return entry_for(name, segment, settings, files)
+
+
+def entry_for(name: str, segment: Segment, settings: Settings, files: dict[str, str] | None = None) -> SegmentEntry:
+    return SegmentEntry(name=name, passages=len(segment), words=len(segment.words), dense_index=segment.dense.kind,
+                        dense=dense_params(settings), files=files or {})
+
+
+def write_tombstones(index_dir: Path, name: str, deleted: dict[str, Deleted]) -> TombstoneEntry:
+    data = json.dumps({k: v.model_dump() for k, v in deleted.items()}, ensure_ascii=False).encode("utf-8")
+    (index_dir / TOMBSTONES).mkdir(parents=True, exist_ok=True)
+    _write_durably(index_dir / TOMBSTONES / name, data)
+    return TombstoneEntry(name=name, sha256=hashlib.sha256(data).hexdigest())
+
+
+def write_commit(index_dir: Path, manifest: IndexManifest) -> None:
+    """Write the manifest in its generation folder, then switch `CURRENT` to it: the commit point."""
+    manifest.created = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    data = manifest.model_dump_json(indent=1).encode("utf-8")
+    tmp = Path(tempfile.mkdtemp(prefix=BUILDING, dir=index_dir))
+    (tmp / "manifest.json").write_bytes(data)
+    _fsync_tree(tmp)
+    target = index_dir / manifest.name
+    if target.exists():
+        shutil.rmtree(target)
+    os.replace(tmp, target)
+    # the pointer pins the manifest, which pins every other file: editing any of them is detected at load
+    _write_durably(index_dir / POINTER, f"{manifest.name}\n{hashlib.sha256(data).hexdigest()}\n".encode())
+    log.info("index at %s: committed %s (%d segments, %d live passages)", index_dir, manifest.name,
+             len(manifest.segments), manifest.passages)
+
+
+def collect_garbage(index_dir: Path, current: IndexManifest) -> None:
+    """Remove what neither the current commit nor the one before it refers to, and leftovers of killed writers
+    (call it holding the write lock)."""
+    generations = sorted(p.name for p in index_dir.iterdir() if p.is_dir() and p.name.startswith(GENERATION_PREFIX))
+    previous = [g for g in generations if _NUMBERED.match(g) and g < current.name][-1:]
+    keep_segments = {s.name for s in current.segments}
+    keep_tombstones = {t.name for t in current.tombstones}
+    for name in previous:
+        try:
+            older = IndexManifest.model_validate_json((index_dir / name / "manifest.json").read_bytes())
+        except (OSError, ValueError):
+            continue  # another format or damaged: nothing of it is worth keeping
+        keep_segments |= {s.name for s in older.segments}
+        keep_tombstones |= {t.name for t in older.tombstones}
+    for path in index_dir.iterdir():
+        if path.name.startswith(BUILDING) or (path.name.startswith(GENERATION_PREFIX)
+                                              and path.name not in (current.name, *previous)):
+            _remove(path)
+    for folder, keep in ((index_dir / SEGMENTS, keep_segments), (index_dir / TOMBSTONES, keep_tombstones)):
+        if folder.is_dir():
+            for path in folder.iterdir():
+                if path.name not in keep:
+                    _remove(path)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
     else:
-        snapshot = Snapshot(documents, passages, vectors, dense, lexical, sentences, manifest.next_id, analyses,
-                            lexicon)
-    return snapshot, manifest
+        path.unlink(missing_ok=True)
 
 
-def lexical_params(settings: Settings) -> dict:
-    """What the stored BM25 index depends on besides the passages."""
-    r = settings.retrieval
-    return {"k1": r.bm25_k1, "b": r.bm25_b, "method": r.bm25_method, "stemmer": r.stemmer_language}
+def _write_durably(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` atomically: a reader sees the old bytes or the new, never a mix."""
+    tmp = path.with_name(f"{BUILDING}{path.name}")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
 
 
-def dense_params(settings: Settings) -> dict:
-    """What the stored FAISS index depends on besides the vectors."""
-    r = settings.retrieval
-    return {"exact_search_max": r.exact_search_max, "hnsw_m": r.hnsw_m, "hnsw_ef_construction": r.hnsw_ef_construction}
+def _fsync_tree(folder: Path) -> None:
+    """Flush every file so the rename that follows never publishes data still in the page cache."""
+    for path in folder.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as f:
+                os.fsync(f.fileno())
+    _fsync_dir(folder)
 
 
-def _save_sentences(blocks: dict[str, SentenceBlock], folder: Path, dim: int) -> None:
-    """All documents' sentence spans and vectors as two arrays plus a doc_id -> [first row, count] table."""
-    table, row = {}, 0
-    for doc_id, block in blocks.items():
-        table[doc_id] = [row, len(block.spans)]
-        row += len(block.spans)
-    spans = [b.spans for b in blocks.values()] or [np.zeros((0, 2), np.int64)]
-    vectors = [b.vectors for b in blocks.values()] or [np.zeros((0, dim), np.float32)]
-    np.save(folder / "sentence_spans.npy", np.concatenate(spans).astype(np.int64))
-    np.save(folder / "sentence_vectors.npy", np.concatenate(vectors).astype(np.float32))
-    (folder / "sentence_docs.json").write_text(json.dumps(table), encoding="utf-8")
-
-
-def _load_sentences(folder: Path) -> dict[str, SentenceBlock]:
-    spans = np.load(folder / "sentence_spans.npy", allow_pickle=False)
-    vectors = np.load(folder / "sentence_vectors.npy", allow_pickle=False)
-    table = json.loads((folder / "sentence_docs.json").read_text(encoding="utf-8"))
-    return {doc_id: SentenceBlock(spans[a:a + n], vectors[a:a + n]) for doc_id, (a, n) in table.items()}
-
-
-def _save_blobs(blobs: list[bytes], data_path: Path, offsets_path: Path) -> None:
-    """Byte strings concatenated in one file, with their n + 1 boundaries beside it."""
-    offsets = np.zeros(len(blobs) + 1, dtype=np.int64)
-    with open(data_path, "wb") as f:
-        for i, blob in enumerate(blobs):
-            f.write(blob)
-            offsets[i + 1] = offsets[i] + len(blob)
-    np.save(offsets_path, offsets)
-
-
-def _load_blobs(data_path: Path, offsets_path: Path) -> list[bytes]:
-    data = data_path.read_bytes()
-    offsets = np.load(offsets_path, allow_pickle=False)
-    if len(offsets) == 0 or offsets[-1] != len(data):
-        raise ValueError(f"{data_path.name} does not match its offsets")
-    return [data[a:b] for a, b in zip(offsets[:-1].tolist(), offsets[1:].tolist())]
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _sha256(path: Path) -> str:
@@ -350,23 +281,8 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _fsync_tree(folder: Path) -> None:
-    """Flush every file so the rename below never publishes data still in the page cache."""
-    for path in folder.rglob("*"):
-        if path.is_file():
-            with open(path, "rb") as f:
-                os.fsync(f.fileno())
-
-
-def remove_stale(index_dir: Path, keep: str) -> None:
-    """Delete leftovers of killed builds and all generations but `keep` and the one before it (a reader in
-    another process may still be loading that one)."""
-    generations = sorted(p.name for p in index_dir.iterdir() if p.is_dir() and p.name.startswith(GENERATION_PREFIX))
-    previous = [g for g in generations if g < keep][-1:]
-    for path in index_dir.iterdir():
-        stale_generation = path.name.startswith(GENERATION_PREFIX) and path.name not in (keep, *previous)
-        if path.is_dir() and (stale_generation or path.name.startswith(".building-")):
-            shutil.rmtree(path, ignore_errors=True)
+def _safe_name(name: str) -> bool:
+    return bool(name) and "/" not in name and "\\" not in name and name not in (".", "..")
 
 
 def _short(exc: Exception) -> str:

@@ -172,3 +172,28 @@ def llm_settings(llm_server: str) -> rag.Settings:
 def llm_engine(seed_index: SeedIndex, llm_settings: rag.Settings) -> rag.Engine:
     """An engine over the shared seed index that answers with the local model by default."""
     return rag.load(index_dir=seed_index.index_dir, corpus_dir=seed_index.corpus_dir, settings=llm_settings)
+
+
+@pytest.fixture(scope="session")
+def pg_url(tmp_path_factory: pytest.TempPathFactory):
+    """A PostgreSQL 16 server with pgvector (the pgserver package) on a Unix socket in a temporary folder, stopped
+    at the end of the session; yields its URL. Tests isolate themselves in schemas of their own
+    (`tests.postgres.pg_settings`)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs, imported by pgserver, warns when XDG_RUNTIME_DIR is unset
+        try:
+            import pgserver
+        except ImportError as exc:
+            _missing(f"pgserver is not installed ({exc}); bash scripts/setup.sh installs it")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            server = pgserver.get_server(tmp_path_factory.mktemp("postgres"), cleanup_mode="stop")
+    except Exception as exc:  # initdb or pg_ctl failed: the reason is in the message
+        _missing(f"pgserver cannot start PostgreSQL here: {exc}")
+    try:
+        yield server.get_uri()
+    finally:
+        server.cleanup()

@@ -50,7 +50,7 @@ def test_example_question_answers_ratio_with_citation(seed_engine):
     assert answer.short_answer == "1.7:1"
     first = answer.citations[0]
     assert first.n == 1 and first.doc_id == "001_71f86546a83b57c5"
-    doc_text = seed_engine.snapshot.documents[first.doc_id].text
+    doc_text = seed_engine.store.document(first.doc_id).text
     assert doc_text[first.start:first.end] == first.quote
     assert "1.7:1" in first.quote and first.quote in first.passage_text
     assert 0 < answer.confidence <= 1
@@ -78,7 +78,7 @@ def test_every_answer_is_made_of_quotes_spans_and_connectors(seed_engine, seed_q
         first_use = list(dict.fromkeys(int(n) for n in re.findall(r"\[(\d+)\]", answer.text)))
         assert first_use == list(range(1, len(first_use) + 1)), row["id"]  # numbered in order of first use
         for c in answer.citations:
-            doc = seed_engine.snapshot.documents[c.doc_id].text
+            doc = seed_engine.store.document(c.doc_id).text
             assert doc[c.start:c.end] == c.quote and c.quote in c.passage_text
 
 
@@ -175,7 +175,7 @@ def test_generator_is_pluggable(seed_engine):
             return rag.Answer(question=question, text="echo [1]", answered=True, citations=[citation],
                               rewritten_query=question, confidence=0.5)
 
-    engine = rag.Engine(seed_engine.settings, seed_engine.snapshot, seed_engine.embedder, generator=Echo())
+    engine = rag.Engine(seed_engine.settings, seed_engine.store, seed_engine.embedder, generator=Echo())
     first = seed_engine.ask(EXAMPLE)
     history = rag.Conversation().add(EXAMPLE, first).messages()
     answer = engine.ask("And what about life expectancy?", history=history)

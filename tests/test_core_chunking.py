@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from rag.chunking import chunk_document, document_sentences, paragraphs, word_count
-from rag.settings import ChunkingSettings
-from rag.store import current_generation
+from rag.settings import ChunkingSettings, Settings
+from rag.stores import open_store
 
 WORDS = st.text(alphabet=st.characters(codec="utf-8", categories=("L", "N")), min_size=1, max_size=12)
 PUNCT = st.sampled_from([".", "!", "?", "", ".", ",", ";", ":", "...", '."', ".)"])
@@ -138,12 +136,9 @@ def test_chunks_prefer_paragraph_breaks() -> None:
 
 def test_every_seed_passage_points_into_its_cleaned_document(seed_index) -> None:
     """In the built index, passage offsets address the stored cleaned text, per document, without cut sentences."""
-    folder = current_generation(seed_index.index_dir)
-    docs = {}
-    for line in (folder / "documents.jsonl").read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        docs[row["doc_id"]] = row["text"]
-    passages = [json.loads(line) for line in (folder / "passages.jsonl").read_text(encoding="utf-8").splitlines()]
+    index = open_store(Settings(index_dir=seed_index.index_dir))
+    docs = {e.doc_id: index.document(e.doc_id).text for e in index.catalogue()}
+    passages = [p.model_dump() for doc_id in docs for p in index.passages(index.passage_ids(doc_id))]
     assert len(docs) == len(list(seed_index.corpus_dir.glob("*.txt")))
     assert {p["doc_id"] for p in passages} == set(docs)
     assert len({p["chunk_id"] for p in passages}) == len(passages)
@@ -151,7 +146,7 @@ def test_every_seed_passage_points_into_its_cleaned_document(seed_index) -> None
     for p in passages:
         text = docs[p["doc_id"]]
         assert text[p["start"]:p["end"]] == p["text"], p["chunk_id"]
-    cfg = ChunkingSettings(**json.loads((folder / "manifest.json").read_text())["chunking"])
+    cfg = ChunkingSettings(**index.profile().chunking)
     for doc_id, text in docs.items():
         check_chunks(doc_id, text, cfg)
         # the stored passages are exactly what chunking the stored text gives

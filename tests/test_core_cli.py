@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from rag import store
 from rag.cli import app
 from rag.settings import Settings
+from rag.stores import open_store
 
 from .conftest import SeedIndex
 
@@ -42,11 +43,33 @@ def assert_one_error_line(result, *fragments: str) -> None:
 def test_index_prints_a_summary(index_copy: SeedIndex) -> None:
     result = invoke("index", *paths(index_copy))
     assert result.exit_code == 0, result.output
-    passages = len(store.load(index_copy.index_dir, Settings())[0].passages)
+    passages = open_store(Settings(index_dir=index_copy.index_dir)).count()
     documents = len(list(index_copy.corpus_dir.glob("*.txt")))
     assert f"Indexed {documents} documents into {passages} passages" in result.stdout
     assert "(0 passages embedded)" in result.stdout
     assert f"unchanged: {documents} documents" in result.stdout
+
+
+def lexical_ranking(copy: SeedIndex, query: str) -> list[str]:
+    index = open_store(Settings(index_dir=copy.index_dir))
+    return [p.chunk_id for p in index.passages([i for i, _ in index.lexical_search(query, 20)])]
+
+
+def test_index_optimize_merges_every_segment_into_one(index_copy: SeedIndex) -> None:
+    (index_copy.corpus_dir / "comet.txt").write_text(
+        "Quillmere observatory spots a comet with a green tail\n\nAstronomers at the Quillmere observatory said on "
+        "Sunday that they had found a new comet whose tail glows bright green.", encoding="utf-8")
+    (index_copy.corpus_dir / "003_42efec76916f913e.txt").unlink()
+    assert invoke("index", *paths(index_copy)).exit_code == 0
+    before = store.read_manifest(index_copy.index_dir)
+    assert len(before.segments) == 2 and before.tombstones, "the update added a segment and a tombstone"
+    ranking = lexical_ranking(index_copy, "comet observatory Hangzhou income")
+    result = invoke("index", "--optimize", *paths(index_copy))
+    assert result.exit_code == 0, result.output
+    assert "0 passages embedded; optimized" in result.stdout
+    after = store.read_manifest(index_copy.index_dir)
+    assert len(after.segments) == 1 and after.tombstones == [] and after.passages == before.passages
+    assert lexical_ranking(index_copy, "comet observatory Hangzhou income") == ranking
 
 
 def test_index_of_a_new_corpus_lists_added_and_skipped_files(tmp_path: Path) -> None:
@@ -94,8 +117,8 @@ def test_unknown_mode_is_one_error_line(seed_index: SeedIndex) -> None:
 
 
 def test_search_against_a_corrupt_index_is_one_error_line(index_copy: SeedIndex) -> None:
-    gen = store.current_generation(index_copy.index_dir)
-    (gen / "passages.jsonl").write_text("", encoding="utf-8")
+    segment = store.segment_dirs(index_copy.index_dir)[0]
+    (segment / "passages.jsonl").write_text("", encoding="utf-8")
     result = invoke("search", "Hangzhou", *paths(index_copy))
     assert_one_error_line(result, "rag index --rebuild", str(index_copy.index_dir))
 

@@ -22,7 +22,9 @@ from hypothesis import strategies as st
 import rag
 from rag import store
 from rag.corpus import REMOVED_FOLDER, safe_file_name
+from rag.passage_store import PassageStore, StoredPassage
 from rag.settings import Settings
+from rag.stores import open_store
 
 from .conftest import REPO_ROOT, SeedIndex, copy_seed_index
 
@@ -39,16 +41,22 @@ NEW_ARTICLE = (
 NEW_QUERY = "Which observatory found a comet with a green tail?"
 
 
-def passages_by_doc(snapshot: store.Snapshot) -> dict[str, list[tuple]]:
-    """doc_id -> [(id, chunk_id, start, end, text, vector bytes)] in index order."""
+def passages_by_doc(index: PassageStore) -> dict[str, list[tuple]]:
+    """doc_id -> [(id, chunk_id, start, end, text, vector bytes)] in document order."""
     out: dict[str, list[tuple]] = {}
-    for row, p in enumerate(snapshot.passages):
-        out.setdefault(p.doc_id, []).append((p.id, p.chunk_id, p.start, p.end, p.text, snapshot.vectors[row].tobytes()))
+    for entry in index.catalogue():
+        ids = index.passage_ids(entry.doc_id)
+        out[entry.doc_id] = [(p.id, p.chunk_id, p.start, p.end, p.text, v.tobytes())
+                             for p, v in zip(index.passages(ids), index.vectors(ids))]
     return out
 
 
-def disk_snapshot(copy: SeedIndex) -> store.Snapshot:
-    return store.load(copy.index_dir, Settings())[0]
+def all_passages(index: PassageStore) -> list[StoredPassage]:
+    return [p for e in index.catalogue() for p in index.passages(index.passage_ids(e.doc_id))]
+
+
+def disk_store(copy: SeedIndex) -> PassageStore:
+    return open_store(Settings(index_dir=copy.index_dir))
 
 
 def generation(copy: SeedIndex) -> Path:
@@ -65,12 +73,13 @@ def test_second_build_embeds_nothing(index_copy: SeedIndex) -> None:
     assert report.embedded_passages == 0
     assert sorted(report.unchanged) == stems
     assert report.added == report.updated == report.removed == [] and not report.rebuilt
-    assert report.documents == len(stems) and report.passages == len(disk_snapshot(index_copy).passages)
+    assert report.documents == len(stems) and report.passages == disk_store(index_copy).count()
     assert generation(index_copy) == before, "an unchanged corpus must not write a new generation"
 
 
 def test_changed_file_is_the_only_one_reembedded(index_copy: SeedIndex) -> None:
-    old = disk_snapshot(index_copy)
+    old = disk_store(index_copy)
+    old_ids = {p.id for p in all_passages(old)}
     path = index_copy.corpus_dir / f"{SMALL_DOC}.txt"
     marker = "The Party committee said at the meeting"  # insert above the page footer, which cleaning cuts
     text = path.read_text(encoding="utf-8")
@@ -78,18 +87,18 @@ def test_changed_file_is_the_only_one_reembedded(index_copy: SeedIndex) -> None:
     path.write_text(text.replace(marker, NEW_ARTICLE.split("\n\n", 1)[1] + "\n\n" + marker), encoding="utf-8")
     report = rag.build(corpus_dir=index_copy.corpus_dir, index_dir=index_copy.index_dir)
     assert report.updated == [SMALL_DOC]
-    assert sorted(report.unchanged) == sorted(d for d in old.documents if d != SMALL_DOC)
+    assert sorted(report.unchanged) == sorted(e.doc_id for e in old.catalogue() if e.doc_id != SMALL_DOC)
     assert report.added == report.removed == []
-    new = disk_snapshot(index_copy)
-    assert report.embedded_passages == new.passage_count(SMALL_DOC) > 0
+    new = disk_store(index_copy)
+    assert report.embedded_passages == len(new.passage_ids(SMALL_DOC)) > 0
     before, after = passages_by_doc(old), passages_by_doc(new)
-    for doc_id in old.documents:
+    for doc_id in before:
         if doc_id != SMALL_DOC:
             assert after[doc_id] == before[doc_id], f"{doc_id} changed although its file did not"
     # the re-embedded document gets fresh ids, never reusing an old one
     new_ids = {p[0] for p in after[SMALL_DOC]}
-    assert min(new_ids) >= old.next_id and new.next_id > old.next_id
-    assert "Quillmere" in new.documents[SMALL_DOC].text
+    assert min(new_ids) > max(old_ids)
+    assert "Quillmere" in new.document(SMALL_DOC).text
     engine = rag.load(index_dir=index_copy.index_dir, corpus_dir=index_copy.corpus_dir)
     assert engine.search(NEW_QUERY, k=1)[0].doc_id == SMALL_DOC
 
@@ -125,7 +134,7 @@ def test_add_document_is_copied_indexed_and_found(engine_copy: rag.Engine, tmp_p
     source = incoming / "Quillmere Observatory (draft) .TXT"
     source.write_text(NEW_ARTICLE, encoding="utf-8")
     before = {d.doc_id for d in engine_copy.documents()}
-    old_passages = passages_by_doc(engine_copy.snapshot)
+    old_passages = passages_by_doc(engine_copy.store)
     report = engine_copy.add_documents([source])
     name = safe_file_name(source.name)
     stem = Path(name).stem
@@ -133,15 +142,15 @@ def test_add_document_is_copied_indexed_and_found(engine_copy: rag.Engine, tmp_p
     assert (engine_copy.corpus_dir / name).read_text(encoding="utf-8") == NEW_ARTICLE
     assert source.exists(), "the original file is copied, not moved"
     assert {d.doc_id for d in engine_copy.documents()} == before | {stem}
-    assert report.embedded_passages == engine_copy.snapshot.passage_count(stem) > 0
+    assert report.embedded_passages == len(engine_copy.store.passage_ids(stem)) > 0
     hit = engine_copy.search(NEW_QUERY, k=3)[0]
     assert hit.doc_id == stem and "Quillmere" in hit.text
     assert hit.title == "Quillmere observatory spots a comet with a green tail"
     # unchanged documents keep their passage ids and vectors
-    new_passages = passages_by_doc(engine_copy.snapshot)
+    new_passages = passages_by_doc(engine_copy.store)
     assert all(new_passages[d] == old_passages[d] for d in before)
     # the change is persisted, and a later build over the corpus folder agrees with it
-    assert stem in disk_snapshot(SeedIndex(engine_copy.corpus_dir, engine_copy.index_dir)).documents
+    assert disk_store(SeedIndex(engine_copy.corpus_dir, engine_copy.index_dir)).document(stem) is not None
     rebuilt = rag.build(corpus_dir=engine_copy.corpus_dir, index_dir=engine_copy.index_dir)
     assert rebuilt.embedded_passages == 0 and stem in rebuilt.unchanged
 
@@ -176,18 +185,18 @@ def test_safe_file_name_stays_in_one_folder(name: str) -> None:
 
 def test_add_with_existing_id_is_refused_unless_replace(engine_copy: rag.Engine, tmp_path: Path) -> None:
     original = (engine_copy.corpus_dir / f"{SMALL_DOC}.txt").read_bytes()
-    before = engine_copy.snapshot.documents[SMALL_DOC]
+    before = engine_copy.store.document(SMALL_DOC)
     source = tmp_path / f"{SMALL_DOC}.txt"
     source.write_text(NEW_ARTICLE, encoding="utf-8")
     report = engine_copy.add_documents([source])
     assert report.added == report.updated == [] and [s.path for s in report.skipped] == [source.name]
     assert "already exists" in report.skipped[0].reason and "Replace" in report.skipped[0].reason
     assert (engine_copy.corpus_dir / f"{SMALL_DOC}.txt").read_bytes() == original
-    assert engine_copy.snapshot.documents[SMALL_DOC] == before
+    assert engine_copy.store.document(SMALL_DOC) == before
 
 
 def test_replace_keeps_every_version_and_drops_the_old_metadata(engine_copy: rag.Engine, tmp_path: Path) -> None:
-    old_text = engine_copy.snapshot.documents[SMALL_DOC].text
+    old_text = engine_copy.store.document(SMALL_DOC).text
     original = (engine_copy.corpus_dir / f"{SMALL_DOC}.txt").read_bytes()
     n_docs = len(engine_copy.documents())
     source = tmp_path / f"{SMALL_DOC}.txt"
@@ -195,7 +204,7 @@ def test_replace_keeps_every_version_and_drops_the_old_metadata(engine_copy: rag
     report = engine_copy.add_documents([source], replace=True)
     assert report.updated == [SMALL_DOC] and report.added == []
     assert len(engine_copy.documents()) == n_docs
-    doc = engine_copy.snapshot.documents[SMALL_DOC]
+    doc = engine_copy.store.document(SMALL_DOC)
     assert "Quillmere" in doc.text and "Marco Polo" not in doc.text and "Marco Polo" in old_text
     assert (engine_copy.corpus_dir / f"{SMALL_DOC}.txt").read_text(encoding="utf-8") == NEW_ARTICLE
     assert engine_copy.search(NEW_QUERY, k=1)[0].doc_id == SMALL_DOC
@@ -213,7 +222,7 @@ def test_replace_keeps_every_version_and_drops_the_old_metadata(engine_copy: rag
     kept = sorted((engine_copy.corpus_dir / REMOVED_FOLDER).glob(f"{SMALL_DOC}.*"))
     assert sorted(p.read_bytes() for p in kept) == sorted([original, NEW_ARTICLE.encode()])
     assert {d.doc_id: d.source for d in engine_copy.documents()}[SMALL_DOC] == f"{SMALL_DOC}.md"
-    assert "Brackenfold" in engine_copy.snapshot.documents[SMALL_DOC].text
+    assert "Brackenfold" in engine_copy.store.document(SMALL_DOC).text
     again = rag.build(corpus_dir=engine_copy.corpus_dir, index_dir=engine_copy.index_dir)
     assert again.embedded_passages == 0 and again.skipped == []
 
@@ -245,13 +254,13 @@ def test_add_two_files_with_the_same_name_keeps_one_consistent_document(engine_c
     second.write_text(NEW_ARTICLE.replace("Quillmere", "Brackenfold").replace("comet", "bridge"), encoding="utf-8")
     report = engine_copy.add_documents([first, second])
     assert report.added.count("report") <= 1
-    snap = engine_copy.snapshot
-    chunk_ids = [p.chunk_id for p in snap.passages]
+    index = engine_copy.store
+    chunk_ids = [p.chunk_id for p in all_passages(index)]
     assert len(chunk_ids) == len(set(chunk_ids)), "duplicate chunk ids"
-    text = snap.documents["report"].text
+    text = index.document("report").text
     on_disk = (engine_copy.corpus_dir / "report.txt").read_text(encoding="utf-8")
-    for p in snap.passages:
-        assert snap.documents[p.doc_id].text[p.start:p.end] == p.text, f"{p.chunk_id} does not match its document"
+    for p in all_passages(index):
+        assert index.document(p.doc_id).text[p.start:p.end] == p.text, f"{p.chunk_id} does not match its document"
     assert text.split()[:3] == on_disk.split()[:3], "the index and the corpus file disagree"
 
 
@@ -281,7 +290,7 @@ def test_remove_document(engine_copy: rag.Engine) -> None:
     source = engine_copy.corpus_dir / f"{OTHER_DOC}.txt"
     content = source.read_bytes()
     before = {d.doc_id for d in engine_copy.documents()}
-    others = passages_by_doc(engine_copy.snapshot)
+    others = passages_by_doc(engine_copy.store)
     report = engine_copy.remove_documents([OTHER_DOC])
     assert report.removed == [OTHER_DOC] and report.documents == len(before) - 1
     assert {d.doc_id for d in engine_copy.documents()} == before - {OTHER_DOC}
@@ -291,7 +300,7 @@ def test_remove_document(engine_copy: rag.Engine) -> None:
     for mode in ("hybrid", "dense", "lexical"):
         hits = engine_copy.search("Zhou Jiangyong Party chief digital economy", k=100, mode=mode)
         assert OTHER_DOC not in {h.doc_id for h in hits}
-    assert all(passages_by_doc(engine_copy.snapshot)[d] == others[d] for d in before - {OTHER_DOC})
+    assert all(passages_by_doc(engine_copy.store)[d] == others[d] for d in before - {OTHER_DOC})
     # persisted, and a build over the corpus does not bring it back
     reopened = rag.load(index_dir=engine_copy.index_dir, corpus_dir=engine_copy.corpus_dir)
     assert OTHER_DOC not in {d.doc_id for d in reopened.documents()}
@@ -315,8 +324,13 @@ def test_remove_unknown_id_changes_nothing(engine_copy: rag.Engine) -> None:
 # --- damaged and mismatched indexes --------------------------------------------------------------------------------
 
 
+def segment(index_dir: Path) -> Path:
+    """The folder of the current commit's (first) segment."""
+    return store.segment_dirs(index_dir)[0]
+
+
 def _truncate_dense(gen: Path, index_dir: Path) -> None:
-    path = gen / "dense.faiss"
+    path = segment(index_dir) / "dense.faiss"
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
 
 
@@ -325,7 +339,7 @@ def _garble_manifest(gen: Path, index_dir: Path) -> None:
 
 
 def _delete_passages(gen: Path, index_dir: Path) -> None:
-    (gen / "passages.jsonl").unlink()
+    (segment(index_dir) / "passages.jsonl").unlink()
 
 
 def _pointer_to_missing(gen: Path, index_dir: Path) -> None:
@@ -340,37 +354,56 @@ def _empty_pointer(gen: Path, index_dir: Path) -> None:
     (index_dir / "CURRENT").write_text("", encoding="utf-8")
 
 
-def _rehash(gen: Path) -> None:
-    """Make the manifest's checksums match damaged files, so only the parsers can notice the damage."""
+def _rehash(gen: Path, index_dir: Path) -> None:
+    """Make the manifest's checksums match damaged segment files, and the pointer the manifest's, so only the
+    parsers can notice the damage."""
     manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
-    manifest["files"] = {name: store._sha256(gen / name) for name in manifest["files"] if (gen / name).exists()}
-    (gen / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    for entry in manifest["segments"]:
+        folder = index_dir / store.SEGMENTS / entry["name"]
+        entry["files"] = {name: store._sha256(folder / name) for name in entry["files"] if (folder / name).exists()}
+    data = json.dumps(manifest).encode()
+    (gen / "manifest.json").write_bytes(data)
+    (index_dir / store.POINTER).write_text(f"{gen.name}\n{hashlib.sha256(data).hexdigest()}\n", encoding="utf-8")
 
 
 def _bad_json_line_rehashed(gen: Path, index_dir: Path) -> None:
-    path = gen / "passages.jsonl"
+    path = segment(index_dir) / "passages.jsonl"
     path.write_text(path.read_text(encoding="utf-8") + '{"doc_id": "x", "chunk_id\n', encoding="utf-8")
-    _rehash(gen)
+    _rehash(gen, index_dir)
 
 
 def _short_vectors_rehashed(gen: Path, index_dir: Path) -> None:
-    vectors = np.load(gen / "vectors.npy")
-    np.save(gen / "vectors.npy", vectors[:-1])
-    _rehash(gen)
+    path = segment(index_dir) / "vectors.npy"
+    np.save(path, np.load(path)[:-1])
+    _rehash(gen, index_dir)
 
 
 def _garbage_faiss_rehashed(gen: Path, index_dir: Path) -> None:
-    (gen / "dense.faiss").write_bytes(b"not a faiss index at all" * 10)
-    _rehash(gen)
+    (segment(index_dir) / "dense.faiss").write_bytes(b"not a faiss index at all" * 10)
+    _rehash(gen, index_dir)
 
 
 def _sentences_table_rehashed(gen: Path, index_dir: Path) -> None:
-    (gen / "sentence_docs.json").write_text("{broken", encoding="utf-8")
-    _rehash(gen)
+    (segment(index_dir) / "sentence_docs.json").write_text("{broken", encoding="utf-8")
+    _rehash(gen, index_dir)
+
+
+def _postings_rehashed(gen: Path, index_dir: Path) -> None:
+    (segment(index_dir) / "terms.json").write_text('["only", "two"]', encoding="utf-8")
+    _rehash(gen, index_dir)
+
+
+def _tombstones_deleted(gen: Path, index_dir: Path) -> None:
+    """An index whose last commit deleted a document, then lost that commit's tombstone file."""
+    copy = SeedIndex(index_dir.parent / "corpus", index_dir)
+    rag.load(index_dir=copy.index_dir, corpus_dir=copy.corpus_dir).remove_documents([OTHER_DOC])
+    for path in (index_dir / store.TOMBSTONES).iterdir():
+        path.unlink()
 
 
 DAMAGE = [_truncate_dense, _garble_manifest, _delete_passages, _pointer_to_missing, _pointer_escapes, _empty_pointer,
-          _bad_json_line_rehashed, _short_vectors_rehashed, _garbage_faiss_rehashed, _sentences_table_rehashed]
+          _bad_json_line_rehashed, _short_vectors_rehashed, _garbage_faiss_rehashed, _sentences_table_rehashed,
+          _postings_rehashed, _tombstones_deleted]
 
 
 @pytest.mark.parametrize("damage", DAMAGE, ids=[d.__name__.strip("_") for d in DAMAGE])
@@ -399,7 +432,7 @@ def test_index_from_another_model_or_format_raises_mismatch(index_copy: SeedInde
     pointer = index_copy.index_dir / store.POINTER  # as another version of the code would have written it
     pointer.write_text(f"{path.parent.name}\n{hashlib.sha256(data).hexdigest()}\n", encoding="utf-8")
     with pytest.raises(rag.IndexMismatchError) as info:
-        store.load(index_copy.index_dir, rag.Settings())
+        open_store(Settings(index_dir=index_copy.index_dir))
     message = str(info.value)
     assert words in message and str(value) in message and "rag index --rebuild" in message
     assert not isinstance(info.value, rag.IndexCorruptError)

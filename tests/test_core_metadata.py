@@ -47,7 +47,7 @@ def test_seed_without_manifest_title_gets_one_from_its_text(seed_engine: rag.Eng
     untitled = [doc_id for doc_id, entry in manifest.items() if entry.get("title") is None]
     assert untitled
     for doc_id in untitled:
-        doc = seed_engine.snapshot.documents[doc_id]
+        doc = seed_engine.store.document(doc_id)
         title = doc.meta.title
         assert title and len(title) <= 121
         assert title.rstrip("\u2026") in doc.text

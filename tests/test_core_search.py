@@ -67,7 +67,7 @@ def test_very_long_query_works_and_warns(seed_engine: rag.Engine, caplog: pytest
 def test_results_are_typed_passages_best_first(seed_engine: rag.Engine, mode: str, k: int) -> None:
     hits = seed_engine.search("common prosperity income gap between urban and rural residents", k=k, mode=mode)
     assert len(hits) == k
-    docs = seed_engine.snapshot.documents
+    docs = {e.doc_id: seed_engine.store.document(e.doc_id) for e in seed_engine.store.catalogue()}
     infos = {d.doc_id: d for d in seed_engine.documents()}
     for hit in hits:
         assert isinstance(hit, rag.Passage)
@@ -83,7 +83,7 @@ def test_results_are_typed_passages_best_first(seed_engine: rag.Engine, mode: st
 
 
 def test_k_larger_than_the_index_returns_everything_once(seed_engine: rag.Engine) -> None:
-    total = len(seed_engine.snapshot.passages)
+    total = seed_engine.store.count()
     k = seed_engine.settings.retrieval.max_k
     assert total < k
     hits = seed_engine.search("Hangzhou", k=k, mode="dense")
@@ -139,11 +139,8 @@ def test_mmr_returns_k_distinct_passages(seed_engine: rag.Engine, mode: str) -> 
 def test_mmr_is_more_diverse(seed_engine: rag.Engine) -> None:
     """Over several queries MMR's picks are less similar to each other than plain ranking's, and it changes at
     least one result list."""
-    snap = seed_engine.snapshot
-    row_of_chunk = {p.chunk_id: row for row, p in enumerate(snap.passages)}
-
     def redundancy(hits: list[rag.Passage]) -> float:
-        vectors = snap.vectors[[row_of_chunk[h.chunk_id] for h in hits]]
+        vectors = seed_engine.store.vectors([h.id for h in hits])
         sim = vectors @ vectors.T
         return float(sim[np.triu_indices(len(hits), 1)].mean())
 
@@ -239,7 +236,7 @@ def test_searches_stay_consistent_while_documents_change(engine_copy: rag.Engine
     after = {d.doc_id for d in engine_copy.documents()}
     assert after == (before - {removed}) | {Path(p).stem for p in ARTICLES}
     assert seen
-    texts = {doc_id: doc.text for doc_id, doc in engine_copy.snapshot.documents.items()}
+    texts = {e.doc_id: engine_copy.store.document(e.doc_id).text for e in engine_copy.store.catalogue()}
     for hit in seen:
         assert hit.doc_id in after or hit.doc_id in before
         if hit.doc_id in texts:  # the passage matches the document it came from

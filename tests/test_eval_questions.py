@@ -80,7 +80,7 @@ def test_seed_questions_load(repo_seeds: Path) -> None:
 def test_every_accepted_answer_occurs_in_a_cleaned_source(repo_seeds: Path, seed_engine) -> None:
     """Each accepted answer must be findable (case-insensitive, whitespace and quote normalised) in the cleaned text
     of at least one of its gold sources, otherwise the question can never be scored correct."""
-    documents = seed_engine.snapshot.documents
+    documents = {e.doc_id: seed_engine.store.document(e.doc_id) for e in seed_engine.store.catalogue()}
     problems = []
     for q in load_questions(repo_seeds / "questions.jsonl"):
         missing_sources = [s for s in q.sources if s not in documents]

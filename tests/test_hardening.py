@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import rag
-from rag import corpus, store
+from rag import corpus, documents, store
 from rag.answering.history import normalise_history
 from rag.answering.quantities import find_quantities
 from rag.chunking import chunk_document
@@ -26,6 +26,7 @@ from rag.corpus import REMOVED_FOLDER, safe_file_name
 from rag.errors import DocumentError
 from rag.loading import load_bytes, read_capped
 from rag.settings import ChunkingSettings
+from rag.stores import open_store
 
 from .conftest import SeedIndex
 
@@ -68,7 +69,7 @@ def test_links_out_of_the_corpus_and_special_files_are_never_read(index_copy: Se
     assert "not a regular file" in reasons["pipe.txt"]
     assert {"inside", "alias"} <= set(report.added)
     engine = rag.load(index_dir=index_copy.index_dir, corpus_dir=folder)
-    texts = " ".join(d.text for d in engine.snapshot.documents.values())
+    texts = " ".join(engine.store.document(e.doc_id).text for e in engine.store.catalogue())
     assert "7741" not in texts and "root:" not in texts
 
 
@@ -158,7 +159,7 @@ def test_an_interrupted_update_is_reconciled_at_the_next_load(index_copy: SeedIn
     (folder / "late.txt").write_text(ARTICLE, encoding="utf-8")
     corpus.mark_pending(folder)
     engine = rag.load(index_dir=index_copy.index_dir, corpus_dir=folder)
-    assert "late" in engine.snapshot.documents and not corpus.is_pending(folder)
+    assert engine.store.document("late") is not None and not corpus.is_pending(folder)
 
 
 # --- 3. inputs that tie up the CPU --------------------------------------------------------------------------------
@@ -191,7 +192,7 @@ def test_a_line_without_breaks_becomes_bounded_passages(engine_copy: rag.Engine,
     blob = tmp_path / "blob.txt"
     blob.write_text("Tarvash " + "ferry" * 150_000 + " returns.", encoding="utf-8")
     engine_copy.add_documents([blob])
-    passages = [p for p in engine_copy.snapshot.passages if p.doc_id == "blob"]
+    passages = engine_copy.store.passages(engine_copy.store.passage_ids("blob"))
     assert passages and max(len(p.text) for p in passages) <= engine_copy.settings.chunking.max_chars
     answer = engine_copy.ask("What returns to Tarvash?")
     assert len(answer.model_dump_json()) < 100_000
@@ -253,7 +254,7 @@ def manifest_path(copy: SeedIndex) -> Path:
     return store.current_generation(copy.index_dir) / "manifest.json"
 
 
-@pytest.mark.parametrize("edit", [{"files": {}}, {"next_id": 0}, {"dense_index": "hnsw"}])
+@pytest.mark.parametrize("edit", [{"segments": []}, {"next_id": 0}, {"tombstones": []}])
 def test_an_edited_manifest_is_detected(index_copy: SeedIndex, edit: dict) -> None:
     path = manifest_path(index_copy)
     path.write_text(json.dumps(json.loads(path.read_text(encoding="utf-8")) | edit), encoding="utf-8")
@@ -263,7 +264,9 @@ def test_an_edited_manifest_is_detected(index_copy: SeedIndex, edit: dict) -> No
 
 def test_a_wrong_dense_index_kind_is_a_clear_error_even_with_a_valid_checksum(index_copy: SeedIndex) -> None:
     path = manifest_path(index_copy)
-    data = json.dumps(json.loads(path.read_text(encoding="utf-8")) | {"dense_index": "hnsw"}).encode()
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest["segments"][0]["dense_index"] = "hnsw"
+    data = json.dumps(manifest).encode()
     path.write_bytes(data)
     (index_copy.index_dir / store.POINTER).write_text(f"{path.parent.name}\n{hashlib.sha256(data).hexdigest()}\n")
     with pytest.raises(rag.IndexCorruptError, match="dense index.*rag index --rebuild"):
@@ -279,9 +282,9 @@ def test_a_damaged_pointer_is_a_clear_error(index_copy: SeedIndex, content: byte
 
 def test_another_pipeline_version_re_processes_every_document(index_copy: SeedIndex,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(store, "PIPELINE_VERSION", "a-newer-pipeline")
+    monkeypatch.setattr(documents, "PIPELINE_VERSION", "a-newer-pipeline")
     with pytest.raises(rag.IndexMismatchError, match="document pipeline.*rag index --rebuild"):
-        store.load(index_copy.index_dir, rag.Settings())
+        open_store(rag.Settings(index_dir=index_copy.index_dir))
     report = rag.build(corpus_dir=index_copy.corpus_dir, index_dir=index_copy.index_dir)
     assert report.rebuilt and len(report.added) == 5
     assert store.read_manifest(index_copy.index_dir).pipeline == "a-newer-pipeline"
@@ -292,15 +295,19 @@ def test_an_index_from_an_older_version_is_rebuilt_when_opened(index_copy: SeedI
     pointer = index_copy.index_dir / store.POINTER
     pointer.write_text(pointer.read_text(encoding="utf-8").split()[0] + "\n", encoding="utf-8")  # the old format
     with pytest.raises(rag.IndexMismatchError, match="older version"):
-        store.load(index_copy.index_dir, rag.Settings())
+        open_store(rag.Settings(index_dir=index_copy.index_dir))
     assert rag.load(index_dir=index_copy.index_dir, corpus_dir=index_copy.corpus_dir).search("Hangzhou")
 
 
-def test_changed_bm25_settings_rederive_the_indexes(index_copy: SeedIndex) -> None:
-    settings = rag.Settings(retrieval=rag.Settings().retrieval.model_copy(update={"bm25_k1": 1.5}))
+def test_changed_bm25_settings_apply_to_an_existing_index(index_copy: SeedIndex) -> None:
+    """BM25 is scored at query time from stored term frequencies: new k1 and b change the scores, no rebuild."""
+    query = "Hangzhou income ratio"
+    plain = rag.load(index_dir=index_copy.index_dir, corpus_dir=index_copy.corpus_dir).search(query, mode="lexical")
+    settings = rag.Settings(retrieval=rag.Settings().retrieval.model_copy(update={"bm25_k1": 1.5, "bm25_b": 0.9}))
     engine = rag.load(index_dir=index_copy.index_dir, corpus_dir=index_copy.corpus_dir, settings=settings)
-    assert engine.snapshot.lexical.retriever.k1 == 1.5
-    assert engine.search("Hangzhou income ratio", mode="lexical")
+    tuned = engine.search(query, mode="lexical")
+    assert tuned and [h.score for h in tuned] != [h.score for h in plain]
+    assert store.read_manifest(index_copy.index_dir).generation == 0, "new BM25 settings must not rewrite the index"
 
 
 def test_an_engine_sees_a_rebuild_done_by_another_process(engine_copy: rag.Engine) -> None:
@@ -314,9 +321,9 @@ def test_an_engine_sees_a_rebuild_done_by_another_process(engine_copy: rag.Engin
 
 
 def test_an_in_memory_engine_neither_follows_nor_writes_the_index_folder(engine_copy: rag.Engine) -> None:
-    """SQuAD and the benchmarks serve a snapshot built in memory; an index folder at the settings' path (./index
+    """SQuAD and the benchmarks serve a store built in memory; an index folder at the settings' path (./index
     by default) must not replace it, and add/remove must not touch the corpus folder."""
-    memory = rag.Engine(engine_copy.settings, engine_copy.snapshot, engine_copy.embedder, persistent=False)
+    memory = rag.Engine(engine_copy.settings, engine_copy.store, engine_copy.embedder, persistent=False)
     (engine_copy.corpus_dir / "ferry.txt").write_text(ARTICLE, encoding="utf-8")
     rag.build(corpus_dir=engine_copy.corpus_dir, index_dir=engine_copy.index_dir)
     time.sleep(rag.engine.RELOAD_CHECK_SECONDS + 0.1)

@@ -46,7 +46,7 @@ def test_answers_stream_and_every_sentence_is_checked(llm_engine: rag.Engine):
         assert answer.verified == (not answer.unsupported_claims)
         for citation in answer.citations:  # a citation carries its passage and the supporting sentence
             assert citation.quote and citation.quote in citation.passage_text
-            doc = llm_engine.snapshot.documents[citation.doc_id].text
+            doc = llm_engine.store.document(citation.doc_id).text
             assert doc[citation.start:citation.end] == citation.quote
     else:
         assert answer.unsupported_claims or answer.text.startswith("The articles do not answer")

@@ -137,11 +137,12 @@ def test_an_index_with_pooled_sentence_vectors_answers_and_switching_back_reproc
     engine = rag.load(settings=pooled)
     answer = engine.ask("What is Hangzhou's 2025 urban-rural income target?")
     assert answer.answered and answer.citations
-    block = next(iter(engine.snapshot.sentences.values()))
+    doc_id = engine.store.catalogue()[0].doc_id
+    block = engine.store.sentence_block(doc_id)
     report = rag.build(settings=Settings(corpus_dir=seeds, index_dir=tmp_path / "index"))
     assert report.rebuilt and report.embedded_passages == report.passages > 0
     encoded = rag.load(settings=Settings(corpus_dir=seeds, index_dir=tmp_path / "index"))
-    again = encoded.snapshot.sentences[next(iter(engine.snapshot.sentences))]
+    again = encoded.store.sentence_block(doc_id)
     assert np.array_equal(again.spans, block.spans)
     assert np.min(np.sum(again.vectors * block.vectors, axis=1)) < 0.99  # pooled vectors were not encoded ones
     assert encoded.ask("What is Hangzhou's 2025 urban-rural income target?").short_answer == "1.7:1"

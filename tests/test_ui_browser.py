@@ -288,17 +288,17 @@ def test_an_upload_never_silently_replaces_a_document(page, server, tmp_path) ->
     planted = tmp_path / f"{doc_id}.txt"
     planted.write_text("Fake story\n\nThe city of Quorn will ban bicycles on Sundays, officials said.\n",
                        encoding="utf-8")
-    original = engine.snapshot.documents[doc_id].text
+    original = engine.store.document(doc_id).text
     open_documents(page)
     upload(page, [planted])
     wait_for_element(page, "#rag-add-result .rag-bad")
     assert "already exists" in page.inner_text("#rag-add-result")
-    assert engine.snapshot.documents[doc_id].text == original
+    assert engine.store.document(doc_id).text == original
     page.check("#rag-replace input[type=checkbox]")
     upload(page, [planted])
     wait_for_element(page, "#rag-add-result .rag-ok")
     assert "replaced" in page.inner_text("#rag-add-result")
-    replaced = engine.snapshot.documents[doc_id]
+    replaced = engine.store.document(doc_id)
     assert "Quorn" in replaced.text and replaced.meta.publisher is None  # not "China Daily"
     kept = list((engine.corpus_dir / ".removed").glob(f"{doc_id}.*.txt"))
     assert len(kept) == 1 and "Quorn" not in kept[0].read_text(encoding="utf-8")

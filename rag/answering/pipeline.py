@@ -18,47 +18,47 @@ from rag.errors import GenerationError
 from rag.models import Answer, ChatMessage, Passage
 from rag.nlp import Analyzer
 from rag.settings import Settings
-from rag.store import Snapshot
+from rag.passage_store import PassageStore
 
 log = logging.getLogger(__name__)
 
 Retrieve = Callable[[str, int, str], list[Passage]]  # (query, how many, mode) -> passages, best first
 
 
-class SnapshotEvidence:
-    """The `EvidenceStore` over one snapshot: stored sentences, parses, word vectors and BM25 statistics."""
+class StoreEvidence:
+    """The `EvidenceStore` over a passage store: stored sentences, parses, word vectors and BM25 statistics."""
 
-    def __init__(self, snapshot: Snapshot, analyzer: Analyzer, embedder: Embedder, settings: Settings):
-        self.snapshot, self.analyzer, self.embedder, self.settings = snapshot, analyzer, embedder, settings
+    def __init__(self, store: PassageStore, analyzer: Analyzer, embedder: Embedder, settings: Settings):
+        self.store, self.analyzer, self.embedder, self.settings = store, analyzer, embedder, settings
 
     def sentences(self, passage: Passage) -> list[tuple[int, int, np.ndarray]]:
-        block = self.snapshot.sentences.get(passage.doc_id)
+        block = self.store.sentence_block(passage.doc_id)
         if block is not None:
             inside = block.within(passage.start, passage.end)
-            return [(int(a), int(b), v) for (a, b), v in zip(block.spans[inside], block.vectors[inside])]
-        text = self.snapshot.documents[passage.doc_id].text
-        spans = sentences(text, passage.start, passage.end)
-        vectors = self.embedder.embed_passages([text[s.start:s.end] for s in spans])
-        return [(s.start, s.end, v) for s, v in zip(spans, vectors)]
+            if inside.any():
+                return [(int(a), int(b), v) for (a, b), v in zip(block.spans[inside], block.vectors[inside])]
+        # no stored sentences (an index built without them, or the document replaced since it was retrieved)
+        spans = sentences(passage.text)
+        vectors = self.embedder.embed_passages([passage.text[s.start:s.end] for s in spans])
+        return [(s.start + passage.start, s.end + passage.start, v) for s, v in zip(spans, vectors)]
 
     def parse(self, passage: Passage):
-        row = self.snapshot.chunk_rows.get(passage.chunk_id)
-        blob = self.snapshot.analyses[row] if row is not None else b""
+        blob = self.store.analysis(passage.id) if passage.id is not None else b""
         return self.analyzer.read(blob) if blob else self.analyzer.parse(passage.text)
 
     def lead(self, doc_id: str) -> str:
-        doc = self.snapshot.documents[doc_id]
-        return f"{doc.meta.title or ''} {doc.text[: self.settings.answer.lead_chars]}"
+        doc = self.store.document(doc_id)
+        return f"{doc.meta.title or ''} {doc.text[: self.settings.answer.lead_chars]}" if doc is not None else ""
 
     def document_text(self, doc_id: str) -> str:
         doc = self.snapshot.documents[doc_id]
         return f"{doc.meta.title or ''}\n{doc.text}"
 
     def idf(self, term: str) -> float:
-        return self.snapshot.lexical.idf(term)
+        return self.store.idf(term)
 
     def word_vectors(self, words: list[str]) -> np.ndarray:
-        return self.snapshot.lexicon.matrix(words, self.embedder)
+        return self.store.lexicon().matrix(words, self.embedder)
 
 
 class Asker:

@@ -15,15 +15,15 @@ from pathlib import Path
 from pydantic import BaseModel
 from tqdm import tqdm
 
-from rag import retrieval, store
+from rag import indexing, retrieval, stores
 from rag.embedding import Embedder, get_embedder
 from rag.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from rag.evaluation.beir_data import BeirDataset, load_beir
 from rag.evaluation.metrics import mrr_at_k, ndcg_at_k, recall_at_k
 from rag.indexing import in_memory
 from rag.models import Document, DocumentMeta
+from rag.passage_store import IndexProfile, PassageStore
 from rag.settings import ChunkingSettings, SearchMode, Settings
-from rag.store import Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -103,25 +103,34 @@ def to_documents(dataset: BeirDataset) -> list[Document]:
     return docs
 
 
-def load_cached(cache_dir: Path, docs: list[Document], settings: Settings) -> Snapshot | None:
-    """The cached snapshot when it was built from exactly these texts with this chunking and model, else None.
+def load_cached(cache_dir: Path, docs: list[Document], settings: Settings) -> PassageStore | None:
+    """The cached index when it was built from exactly these texts with this chunking and model, else None.
 
-    Dense and BM25 indexes are re-derived from the stored vectors and passages (about a second), so retrieval
-    settings such as BM25 parameters may change between runs without a stale cache.
+    BM25 is scored at query time and a changed HNSW setting re-derives the dense indexes from the stored vectors,
+    so retrieval settings may change between runs without a stale cache.
     """
     try:
-        snapshot, manifest = store.load(cache_dir, settings)
+        cached = stores.open_store(settings.model_copy(update={"index_dir": cache_dir}))
     except (IndexNotFoundError, IndexCorruptError, IndexMismatchError) as exc:
         if not isinstance(exc, IndexNotFoundError):
             log.warning("ignoring BEIR cache at %s: %s", cache_dir, exc)
         return None
     expected = {d.doc_id: d.content_hash for d in docs}
-    if (manifest.documents != expected or manifest.chunking != settings.chunking.model_dump()
-            or manifest.sentences != settings.index_sentences):
+    if ({e.doc_id: e.content_hash for e in cached.catalogue()} != expected
+            or not IndexProfile.of(settings, "").same_passages(cached.profile())):
         log.info("BEIR cache at %s is for other texts or settings: rebuilding", cache_dir)
         return None
-    return Snapshot.build(snapshot.documents, snapshot.passages, snapshot.vectors, snapshot.sentences,
-                          snapshot.next_id, settings, snapshot.analyses, snapshot.lexicon)
+    return cached
+
+
+def build_cached(cache_dir: Path, docs: list[Document], settings: Settings, embedder: Embedder,
+                 progress: bool) -> PassageStore:
+    """Index `docs` into a new index at `cache_dir` (replacing whatever was there)."""
+    cached = stores.open_store(settings.model_copy(update={"index_dir": cache_dir}), fresh=True)
+    with cached.writing():
+        indexing.apply_changes(cached, docs, [], embedder, settings, progress)
+        cached.commit()
+    return cached
 
 
 def warm_query_vectors(embedder: Embedder, dataset: BeirDataset, progress: bool = True) -> float:
@@ -134,14 +143,14 @@ def warm_query_vectors(embedder: Embedder, dataset: BeirDataset, progress: bool 
     return len(dataset.queries) / seconds if seconds > 0 else 0.0
 
 
-def evaluate_mode(snapshot: Snapshot, embedder: Embedder, dataset: BeirDataset, settings: Settings,
+def evaluate_mode(store: PassageStore, embedder: Embedder, dataset: BeirDataset, settings: Settings,
                   mode: SearchMode, depth: int = DEFAULT_DEPTH, progress: bool = True) -> ModeScores:
     """Rank the corpus for every judged query in one mode and average nDCG@10, Recall@100 and MRR@10."""
     ndcg = recall = mrr = 0.0
     started = time.perf_counter()
     for query_id, text in tqdm(dataset.queries.items(), desc=f"{dataset.name} {mode}", disable=not progress,
                                unit="q"):
-        hits = retrieval.search(snapshot, embedder, text, settings.retrieval, k=depth, mode=mode)
+        hits = retrieval.search(store, embedder, text, settings.retrieval, k=depth, mode=mode)
         ranked = [hit.doc_id for hit in hits]
         qrels = dataset.qrels[query_id]
         ndcg += ndcg_at_k(ranked, qrels, 10)
@@ -165,17 +174,16 @@ def run_beir(path: str | Path, modes: tuple[SearchMode, ...] = MODES, depth: int
     embedder = embedder or get_embedder(settings.embedding)
     docs = to_documents(dataset)
     started = time.perf_counter()
-    snapshot = load_cached(Path(cache_dir), docs, settings) if cache_dir else None
-    from_cache = snapshot is not None
-    if snapshot is None:
+    index = load_cached(Path(cache_dir), docs, settings) if cache_dir else None
+    from_cache = index is not None
+    if index is None:
         log.info("indexing %d %s documents", len(docs), dataset.name)
-        snapshot = in_memory(docs, settings, embedder, progress)
-        if cache_dir:
-            store.save(snapshot, Path(cache_dir), settings, analysis="")
+        index = build_cached(Path(cache_dir), docs, settings, embedder, progress) if cache_dir else \
+            in_memory(docs, settings, embedder, progress)
     index_seconds = time.perf_counter() - started
     embed_rate = warm_query_vectors(embedder, dataset, progress) if set(modes) - {"lexical"} else 0.0
-    scores = [evaluate_mode(snapshot, embedder, dataset, settings, mode, depth, progress) for mode in modes]
-    return BeirReport(dataset=dataset.name, documents=len(snapshot.documents), queries=len(dataset.queries),
+    scores = [evaluate_mode(index, embedder, dataset, settings, mode, depth, progress) for mode in modes]
+    return BeirReport(dataset=dataset.name, documents=len(index.catalogue()), queries=len(dataset.queries),
                       depth=depth, index_seconds=index_seconds, from_cache=from_cache,
                       query_embeddings_per_second=embed_rate,
                       retrieval=settings.retrieval.model_dump(), modes=scores,
