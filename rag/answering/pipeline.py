@@ -15,7 +15,7 @@ from rag.answering.reading import QuestionReader
 from rag.chunking import sentences
 from rag.embedding import Embedder
 from rag.errors import GenerationError
-from rag.models import Answer, ChatMessage, Passage
+from rag.models import Answer, ChatMessage, Document, Passage
 from rag.nlp import Analyzer
 from rag.settings import Settings
 from rag.passage_store import PassageStore
@@ -30,6 +30,7 @@ class StoreEvidence:
 
     def __init__(self, store: PassageStore, analyzer: Analyzer, embedder: Embedder, settings: Settings):
         self.store, self.analyzer, self.embedder, self.settings = store, analyzer, embedder, settings
+        self._documents: dict[str, Document | None] = {}
 
     def sentences(self, passage: Passage) -> list[tuple[int, int, np.ndarray]]:
         block = self.store.sentence_block(passage.doc_id)
@@ -47,12 +48,19 @@ class StoreEvidence:
         return self.analyzer.read(blob) if blob else self.analyzer.parse(passage.text)
 
     def lead(self, doc_id: str) -> str:
-        doc = self.store.document(doc_id)
+        doc = self._document(doc_id)
         return f"{doc.meta.title or ''} {doc.text[: self.settings.answer.lead_chars]}" if doc is not None else ""
 
     def document_text(self, doc_id: str) -> str:
-        doc = self.snapshot.documents[doc_id]
-        return f"{doc.meta.title or ''}\n{doc.text}"
+        doc = self._document(doc_id)
+        return f"{doc.meta.title or ''}\n{doc.text}" if doc is not None else ""
+
+    def _document(self, doc_id: str) -> Document | None:
+        """A document, fetched once per question (an evidence object serves one question; a server store would
+        otherwise be asked for the same article once per sentence)."""
+        if doc_id not in self._documents:
+            self._documents[doc_id] = self.store.document(doc_id)
+        return self._documents[doc_id]
 
     def idf(self, term: str) -> float:
         return self.store.idf(term)
