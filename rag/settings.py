@@ -78,11 +78,38 @@ class RetrievalSettings(BaseModel):
     mmr: bool = False
     mmr_lambda: float = Field(0.7, ge=0, le=1)
     exact_search_max: int = Field(
-        20_000, ge=0, description="Up to this many passages the dense index is exact; above it HNSW."
+        20_000, ge=0, description="Up to this many passages the dense index is exact float32 (`flat`: 30 MB and "
+        "about 1 ms a query at 20,000); above it the compressed ANN index below. 0 forces the compressed index "
+        "(how its SciFact quality gate is measured: benchmarks/dense_quality.py)."
     )
-    hnsw_m: int = 32
-    hnsw_ef_construction: int = 200
-    hnsw_ef_search: int = 128
+    dense_ann: Literal["ivf", "hnsw", "flat"] = Field(
+        "ivf", description="ANN structure above exact_search_max. IVF because it builds 1M vectors in about a "
+        "minute on 2 cores where HNSW (M=32) took 36 s for 100k (IVF 13 s) and had not finished 1M after 40 min, "
+        "with comparable recall and latency at 100k (benchmarks/bench_scale.py --choice; README, Vector memory).")
+    dense_codec: Literal["fp16", "sq8", "fp32"] = Field(
+        "fp16", description="How vectors are stored above exact_search_max: float16 halves float32 (768 B a "
+        "vector, scores within 1e-4 of float32, so nothing to rescore); sq8 is 8-bit codes plus float16 copies that "
+        "rescore the top candidates: faster scans (1M: p50 5.8 against 7.2 ms) but more disk (1,172 against 788 "
+        "MB) and search memory (RSS 1,253 against 887 MB) at the same recall@10.")
+    rescore_factor: int = Field(
+        2, ge=1, description="sq8 only: k * this candidates are rescored with their float16 copies. 1 already "
+        "gives the same recall@10 at the search depth of 50; 2 keeps the order of all 50 exact for 3% more time.")
+    ivf_lists_per_sqrt: float = Field(
+        4.0, gt=0, description="IVF lists = this * sqrt(passages) (FAISS's usual 4 sqrt(n)), capped at "
+        "train_sample / 39 so k-means has 39 vectors a list: 2,564 lists at 1M, 1,264 at 100k.")
+    ivf_nprobe: int = Field(
+        128, ge=1, description="Lists scanned per query. Recall@10 of real questions against exact search: 1M "
+        "synthetic 0.890 at 32, 0.959 at 64, 0.984 at 128 (p50 7 ms), 0.994 at 192; 100k 0.992 at 128.")
+    train_sample: int = Field(
+        100_000, ge=1000, description="Vectors (a seeded random sample) that IVF k-means and the sq8 ranges are "
+        "trained on; 100,000 keeps the 1M build near a minute on 2 cores.")
+    build_threads: int = Field(
+        0, ge=0, description="FAISS threads while building a compressed index (0 = every core: a build is a batch "
+        "job); search stays on one thread, and the exact flat index is built on one thread as it always was.")
+    hnsw_m: int = Field(32, ge=2, description="HNSW (dense_ann='hnsw'): neighbours per node.")
+    hnsw_ef_construction: int = Field(200, ge=1, description="HNSW: candidates kept while inserting.")
+    hnsw_ef_search: int = Field(128, ge=1, description="HNSW: candidates kept while searching; at 100k, recall@10 "
+                                "of real questions 0.883 at 64, 0.946 at 128, 0.978 at 256.")
     bm25_k1: float = Field(0.9, gt=0, description="BM25 term-frequency saturation; 0.9 and b 0.4 are Anserini's "
                            "BEIR defaults, which reproduce its published BM25 figures.")
     bm25_b: float = Field(0.4, ge=0, le=1, description="BM25 length normalisation.")

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from rag.dense import BUILD_FIELDS
 from rag.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError, rebuild_hint
 from rag.manifest import (FORMAT_VERSION, GENERATION_PREFIX, Deleted, IndexManifest, SegmentEntry,  # noqa: F401
                           TombstoneEntry, numbered)
@@ -51,8 +52,7 @@ def highest_number(index_dir: Path) -> int:
 
 def dense_params(settings: Settings) -> dict:
     """What a stored FAISS index depends on besides the vectors."""
-    r = settings.retrieval
-    return {"exact_search_max": r.exact_search_max, "hnsw_m": r.hnsw_m, "hnsw_ef_construction": r.hnsw_ef_construction}
+    return {name: getattr(settings.retrieval, name) for name in BUILD_FIELDS}
 
 
 # --- reading -------------------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Dense retrieval (rag.dense.DenseIndex): exact vs HNSW on a few thousand synthetic vectors, and persistence."""
+"""Dense retrieval (rag.dense.DenseIndex): exact vs HNSW over float32 vectors on a few thousand synthetic vectors,
+and persistence (the compressed kinds are tested in test_dense_quantized.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from rag.dense import DenseIndex
 from rag.settings import RetrievalSettings
 
 DIM, N, CLUSTERS, QUERIES, K = 384, 3000, 60, 100, 10
+HNSW = {"exact_search_max": 1000, "dense_ann": "hnsw", "dense_codec": "fp32"}  # the float32 HNSW kind, "hnsw"
 
 
 def unit(x: np.ndarray) -> np.ndarray:
@@ -35,7 +37,7 @@ def data() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def indexes(data) -> tuple[DenseIndex, DenseIndex]:
     ids, vectors, _ = data
     exact = DenseIndex.build(ids, vectors, RetrievalSettings())
-    hnsw_settings = RetrievalSettings(exact_search_max=1000)
+    hnsw_settings = RetrievalSettings(**HNSW)
     hnsw = DenseIndex.build(ids, vectors, hnsw_settings)
     hnsw.configure(hnsw_settings)
     return exact, hnsw
@@ -88,7 +90,7 @@ def test_search_returns_ids_not_rows_and_clamps_k(data, indexes) -> None:
 def test_saved_hnsw_index_loads_with_the_same_results(data, indexes, tmp_path: Path) -> None:
     _, _, queries = data
     _, hnsw = indexes
-    settings = RetrievalSettings(exact_search_max=1000, hnsw_ef_search=64)
+    settings = RetrievalSettings(**HNSW, hnsw_ef_search=64)
     hnsw.save(tmp_path / "dense.faiss")
     loaded = DenseIndex.load(tmp_path / "dense.faiss", "hnsw", settings)
     assert loaded.kind == "hnsw" and loaded.size == N
@@ -98,14 +100,14 @@ def test_saved_hnsw_index_loads_with_the_same_results(data, indexes, tmp_path: P
         for q in queries[:10]:
             assert loaded.search(q, K)[0].tolist() == hnsw.search(q, K)[0].tolist()
     finally:
-        hnsw.configure(RetrievalSettings(exact_search_max=1000))
+        hnsw.configure(RetrievalSettings(**HNSW))
 
 
 def test_hnsw_settings_are_applied(data, indexes) -> None:
     """A deliberately weak graph (M=4, efSearch=10) measurably loses recall: the knobs reach FAISS."""
     ids, vectors, queries = data
     exact, _ = indexes
-    weak_settings = RetrievalSettings(exact_search_max=1000, hnsw_m=4, hnsw_ef_search=10, hnsw_ef_construction=20)
+    weak_settings = RetrievalSettings(**HNSW, hnsw_m=4, hnsw_ef_search=10, hnsw_ef_construction=20)
     weak = DenseIndex.build(ids, vectors, weak_settings)
     weak.configure(weak_settings)
     graph = faiss.downcast_index(weak.index.index).hnsw
