@@ -9,7 +9,9 @@ import faiss
 import numpy as np
 import pytest
 
+import rag
 from rag import store
+from rag.stores import open_store
 from rag.dense import DenseIndex, kind_for, kind_of
 from rag.settings import RetrievalSettings, Settings
 
@@ -178,16 +180,17 @@ def test_tiny_and_empty_compressed_indexes_search(data) -> None:
 
 
 def test_store_records_and_reopens_the_compressed_kind(seed_index, tmp_path: Path) -> None:
-    """Through the unchanged store: forcing the compressed index re-derives it, the manifest says which kind it
-    is, and the saved generation reopens (memory-mapped) with the same dense results."""
-    settings = Settings(retrieval=RetrievalSettings(exact_search_max=0))
-    snapshot, _ = store.load(seed_index.index_dir, settings)
+    """Through the segment store: forcing the compressed index, every segment's manifest entry says which kind it
+    is, and the store reopens (memory-mapped) with the same dense results."""
+    settings = Settings(index_dir=tmp_path / "index", corpus_dir=seed_index.corpus_dir,
+                        retrieval=RetrievalSettings(exact_search_max=0))
+    rag.build(settings=settings)
     expected = f"{settings.retrieval.dense_ann}-{settings.retrieval.dense_codec}"
-    assert snapshot.dense.kind == expected
-    store.save(snapshot, tmp_path / "index", settings, analysis="")
-    reopened, manifest = store.load(tmp_path / "index", settings)
-    assert manifest.dense_index == expected == reopened.dense.kind
-    for row in (0, len(snapshot.passages) // 2, len(snapshot.passages) - 1):
-        q = snapshot.vectors[row]
-        assert np.array_equal(reopened.dense.search(q, 20)[0], snapshot.dense.search(q, 20)[0])
-        assert reopened.dense.search(q, 1)[0][0] == snapshot.passages[row].id
+    manifest = store.read_manifest(settings.index_dir)
+    assert manifest.segments and all(entry.dense_index == expected for entry in manifest.segments)
+    first, again = open_store(settings), open_store(settings)
+    ids = [i for entry in first.catalogue() for i in first.passage_ids(entry.doc_id)]
+    for pid in (ids[0], ids[len(ids) // 2], ids[-1]):
+        query = first.vectors([pid])[0]
+        assert again.dense_search(query, 20) == first.dense_search(query, 20)
+        assert first.dense_search(query, 1)[0][0] == pid
