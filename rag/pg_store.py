@@ -52,7 +52,11 @@ class PostgresStore:
         self._snapshot = Snapshot()
         self._lexicon = LexiconCache(settings.embedding.dimension)
         if fresh:
-            self._setup()
+            try:
+                self._setup()
+            except BaseException:
+                self.close()
+                raise
 
     @classmethod
     def open(cls, settings: Settings) -> PostgresStore:

@@ -23,7 +23,7 @@ def fake_engine(monkeypatch) -> list[FakeEngine]:
     """Replace the CLI's engine loader with a scripted fake; the list collects every engine handed out."""
     made: list[FakeEngine] = []
 
-    def open_engine(index, corpus, generator=None):
+    def open_engine(index, corpus, generator=None, store=None):
         made.append(FakeEngine(SCRIPT))
         return made[-1]
 
@@ -69,7 +69,7 @@ def test_compare_two_runs(tmp_path: Path, fake_engine, monkeypatch) -> None:
     runner = CliRunner()
     assert runner.invoke(cli.app, ["eval", "--questions", questions, "--out", str(tmp_path / "a")]).exit_code == 0
     worse = dict(SCRIPT, **{"Q1?": ("No idea.", False, [], ["B"])})
-    monkeypatch.setattr(cli, "open_engine", lambda index, corpus, generator=None: FakeEngine(worse))
+    monkeypatch.setattr(cli, "open_engine", lambda index, corpus, generator=None, store=None: FakeEngine(worse))
     assert runner.invoke(cli.app, ["eval", "--questions", questions, "--out", str(tmp_path / "b")]).exit_code == 0
     result = runner.invoke(cli.app, ["eval", "--compare", str(tmp_path / "a"), str(tmp_path / "b" / "results.jsonl")])
     assert result.exit_code == 0, result.output
