@@ -178,6 +178,8 @@ class SegmentStore:
         self._profile: IndexProfile | None = None
 
     def _refresh_locked(self) -> bool:
+        if self.folder is None:
+            return False  # in memory: there is no one else's commit to pick up
         try:
             pointer = store.read_pointer(self.folder)
         except IndexNotFoundError:

@@ -20,6 +20,7 @@ from rag.passage_store import IndexProfile, PassageStore
 from rag.pg_store import PostgresStore
 from rag.segment_store import SegmentStore
 from rag.settings import Settings, StoreSettings
+from rag.stores import memory_store
 from rag.text import terms
 
 from .postgres import pg_settings
@@ -268,3 +269,13 @@ def test_an_empty_store_finds_nothing(store_factory) -> None:
         assert hits == set()
     assert store.count() == 0 and store.catalogue() == [] and math.isfinite(store.idf("story"))
     assert store_factory.reopen().count() == 0
+
+
+def test_an_in_memory_store_takes_several_commits(tmp_path: Path):
+    """Evaluation builds in memory: every commit lands, and nothing is written anywhere."""
+    store = memory_store(Settings(index_dir=tmp_path / "unused"))
+    for n in range(3):
+        store.add_documents([indexed(f"doc-{n}")])
+        store.commit()
+    assert store.count() == 9 and [e.doc_id for e in store.catalogue()] == ["doc-0", "doc-1", "doc-2"]
+    assert not (tmp_path / "unused").exists()
