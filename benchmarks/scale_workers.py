@@ -27,15 +27,18 @@ QUERIES = 500  # per row; real: 254 BBC development questions + 246 SciFact test
 SEARCH_SECONDS = 120.0  # the search loop stops after this long even if queries remain
 WARM_UP = 20  # queries searched before timing (page faults of a freshly mapped index, FAISS's first-call setup)
 SEED = 20261202
-# The structures the default was chosen among (bench_scale.py --choice); all rescore sq8 with float16 copies.
+# The structures the default was chosen among (bench_scale.py --choice); sq8 is always rescored in float16.
 CHOICES: list[dict] = [
     {"dense_ann": "flat", "dense_codec": "fp32"},
     {"dense_ann": "flat", "dense_codec": "sq8"},
     {"dense_ann": "hnsw", "dense_codec": "fp32"},
     {"dense_ann": "hnsw", "dense_codec": "fp16"},
+    {"dense_ann": "hnsw", "dense_codec": "fp16", "hnsw_ef_search": 256},
     {"dense_ann": "hnsw", "dense_codec": "sq8"},
-    {"dense_ann": "ivf", "dense_codec": "fp16"},
+    {"dense_ann": "ivf", "dense_codec": "sq8", "ivf_nprobe": 32},
+    {"dense_ann": "ivf", "dense_codec": "fp16", "ivf_nprobe": 32},
     {"dense_ann": "ivf", "dense_codec": "sq8"},
+    {"dense_ann": "ivf", "dense_codec": "fp16"},
 ]
 
 
@@ -82,6 +85,14 @@ class RowResult(BaseModel):
     search_baseline_rss_mb: float
     disk_mb: float
     update: scale_update.UpdateCost | None = None
+
+    @property
+    def label(self) -> str:
+        """The kind, with any other setting the row overrides, and whether it was forced below its size."""
+        extra = [f"{k}={v}" for k, v in self.settings.items()
+                 if k not in ("exact_search_max", "dense_ann", "dense_codec")]
+        below = self.forced and self.n <= RetrievalSettings().exact_search_max
+        return " ".join([self.kind, *extra]) + (" (forced)" if below else "")
 
     @classmethod
     def assemble(cls, spec: RowSpec, data: dict, built: dict, searched: dict, update: dict) -> RowResult:

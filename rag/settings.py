@@ -79,7 +79,7 @@ class RetrievalSettings(BaseModel):
     mmr_lambda: float = Field(0.7, ge=0, le=1)
     exact_search_max: int = Field(
         20_000, ge=0, description="Up to this many passages the dense index is exact float32 (`flat`: 30 MB and "
-        "about 1 ms a query at 20,000); above it the compressed ANN index below. 0 forces the compressed index "
+        "about 1-3 ms a query at 20,000); above it the compressed ANN index below. 0 forces the compressed index "
         "(how its SciFact quality gate is measured: benchmarks/dense_quality.py)."
     )
     dense_ann: Literal["ivf", "hnsw", "flat"] = Field(
@@ -99,7 +99,7 @@ class RetrievalSettings(BaseModel):
         "train_sample / 39 so k-means has 39 vectors a list: 2,564 lists at 1M, 1,264 at 100k.")
     ivf_nprobe: int = Field(
         128, ge=1, description="Lists scanned per query. Recall@10 of real questions against exact search: 1M "
-        "synthetic 0.890 at 32, 0.959 at 64, 0.984 at 128 (p50 7 ms), 0.994 at 192; 100k 0.992 at 128.")
+        "synthetic 0.890 at 32, 0.959 at 64, 0.984 at 128 (p50 7-9 ms), 0.994 at 192; 100k 0.992 at 128.")
     train_sample: int = Field(
         100_000, ge=1000, description="Vectors (a seeded random sample) that IVF k-means and the sq8 ranges are "
         "trained on; 100,000 keeps the 1M build near a minute on 2 cores.")
