@@ -121,3 +121,109 @@ def test_the_asked_verb_is_the_one_the_wh_phrase_hangs_from(parse):
     assert analyse_question(parse("Which club did he score for in 2004?")).preposition is None
     # do-support puts the subject after the wh-phrase, whatever the parser makes of it
     assert analyse_question(parse("What product did villagers in Bainiu start selling online?")).role == "obj"
+
+
+# --- who did it, which period, which year (rag.answering.roles, rag.answering.constraints) ---
+
+@pytest.mark.parametrize(("question", "expected"), [
+    # do-support puts the subject between "did" and the bare verb, after a title
+    ("When did Sir Thomas Hale capture Harwick Castle?", ("capture", "Thomas Hale")),
+    ("Who did King Malcolm III send to the border?", ("send", "Malcolm III")),
+    ("When was Harwick Castle captured by Edward Pym?", ("capture", "Edward Pym")),  # a passive's agent
+])
+def test_the_question_names_who_does_its_verb(parse, question, expected):
+    from rag.answering.roles import actors
+
+    assert expected in analyse_question(parse(question)).actors
+    assert actors(parse(question), ()) == ()  # only the question's own names can be actors
+
+
+@pytest.mark.parametrize("question", [
+    "Which TV Angola programme has reunited hundreds of families?",  # the name is inside the asked phrase
+    "How long was Adrian Mutu banned for taking cocaine?",  # a passive's subject is who it happened to
+    "How much did Gordon Brown want his fund to provide?",  # an infinitive's subject is the verb above's object
+])
+def test_names_that_do_not_do_the_verb_are_not_actors(parse, question):
+    analysis = analyse_question(parse(question))
+    assert all(name not in ("TV Angola", "Angola", "Adrian Mutu") for _, name in analysis.actors)
+    assert ("provide", "Gordon Brown") not in analysis.actors
+
+
+@pytest.mark.parametrize(("sentence", "other"), [
+    ("In 1645, Colonel Edward Pym captured the castle, killing its governor Sir Thomas Hale.", True),
+    ("Sir Thomas Hale captured the castle in 1645.", False),
+    ("Hale, the governor, captured the castle in 1645.", False),  # the surname is the same person
+    ("He captured the castle in 1645.", False),  # a pronoun may be anyone
+    ("The 52-year-old former governor captured the castle in 1645.", False),  # a second reference, not a name
+    ("Pym's troops agreed to capture the castle.", False),  # the subject is a description ("troops")
+    ("Colonel Pym agreed to capture the castle.", True),  # the subject of "agreed" captures
+    ("The castle was captured by Edward Pym in 1645.", True),  # a passive's agent
+])
+def test_a_sentence_where_someone_else_does_the_verb_does_not_answer(parse, sentence, other):
+    from rag.answering.roles import someone_else
+
+    doc = parse(sentence)
+    assert someone_else(doc[:], (("capture", "Thomas Hale"),)) is other
+
+
+def test_an_abbreviation_names_the_same_thing():
+    from rag.answering.naming import shares_name
+
+    assert shares_name("The PSP is selling in Japan", "PlayStation Portable")
+    assert shares_name("banned by the FA", "Football Association")
+    assert not shares_name("The DS is selling in Japan", "PlayStation Portable")
+    assert not shares_name("Duke William II of Normandy", "King Harold II")  # titles and numerals are not names
+
+
+def test_periods_are_centuries_decades_and_years():
+    from rag.answering.constraints import periods
+
+    assert periods("in the 10th and 11th centuries") == [(900, 999), (1000, 1099)]
+    assert periods("during the 1100s") == [(1100, 1199)]  # a hundred years, not a decade
+    assert (1980, 1989) in periods("the 1980s")
+    assert periods("the 1980s", years=False) == [(1980, 1989)]
+    assert periods("in 1066") == [(1066, 1066)]
+
+
+def _question(text: str):
+    from rag.answering.question import QuestionAnalysis
+
+    years = tuple(w.strip("?") for w in text.split() if w.strip("?").isdigit() and len(w.strip("?")) == 4)
+    return QuestionAnalysis(text=text, details=years)
+
+
+def _passage(date=None):
+    from rag.models import Passage
+
+    return Passage(doc_id="a", chunk_id="a:0", text="x", score=1.0, start=0, end=1, date=date)
+
+
+def test_a_question_about_another_century_is_not_answered_by_the_article():
+    from rag.answering.constraints import unstated_period
+
+    article = "The keep was rebuilt in the 18th century. In 1645 the castle fell."
+    assert unstated_period(_question("Who rebuilt the keep in the 16th century?"), _passage(), article)
+    assert not unstated_period(_question("Who rebuilt the keep in the 18th century?"), _passage(), article)
+    assert not unstated_period(_question("Who took the castle in the 1640s?"), _passage(), article)  # 1645
+    assert not unstated_period(_question("Who rebuilt the keep?"), _passage(), article)
+
+
+def test_an_undated_article_is_written_the_year_after_its_last_year_at_the_latest():
+    from rag.answering.constraints import unstated_year
+
+    article = "Profits rose in 2003 and 2004."
+    assert not unstated_year(_question("What were profits in 2005?"), _passage(), article)  # "this year"
+    assert unstated_year(_question("What will profits be in 2030?"), _passage(), article)
+    assert unstated_year(_question("What were profits in 2001?"), _passage(), article)
+    # a clock time is not a year: an article that gives no year may be from any year
+    assert not unstated_year(_question("What were profits in 2005?"), _passage(), "By 1200 GMT shares fell 16%.")
+
+
+def test_relative_years_resolve_against_the_article_date():
+    import datetime as dt
+
+    from rag.answering.dating import relative_years
+
+    assert relative_years("GDP will pass 2 trillion yuan this year, after last year's 9%", dt.date(2025, 3, 1)) \
+        == [2025, 2024]
+    assert relative_years("this year", None) == []

@@ -18,3 +18,10 @@ def relative_year_note(quote: str, date: dt.date | None) -> str | None:
         return f"“{phrases[0]}” is relative to an undated article"
     resolved = ", ".join(f"“{p}” = {date.year + _OFFSET[p.split()[0]]}" for p in phrases)
     return f"{resolved}; article dated {date:%-d %B %Y}"
+
+
+def relative_years(text: str, date: dt.date | None) -> list[int]:
+    """The years "next year", "this year" and "last year" in `text` stand for, in an article of `date`."""
+    if date is None:
+        return []
+    return [date.year + _OFFSET[m.group(1).lower()] for m in _RELATIVE.finditer(text)]

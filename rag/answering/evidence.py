@@ -10,6 +10,7 @@ from typing import Protocol
 
 import numpy as np
 
+from rag.answering.naming import mentions
 from rag.answering.question import QuestionAnalysis
 from rag.models import Passage
 from rag.nlp import content_words
@@ -179,15 +180,3 @@ def coverage_of(sentences: list[Sentence], question: QuestionAnalysis, store: Ev
         return 0.0
     best = {t: max((s.matches.get(t, (0.0, []))[0] for s in sentences), default=0.0) for t in weights}
     return sum(weights[t] * best[t] for t in weights) / total
-
-
-def mentions(text: str, name: str) -> float:
-    """1 when `text` names `name` (case-insensitive, whole words), 0.8 when only its last word (a surname or the
-    head of an organisation's name) appears, else 0."""
-    low = text.lower()
-    if re.search(rf"(?<!\w){re.escape(name.lower())}(?!\w)", low):
-        return 1.0
-    parts = name.split()
-    if len(parts) > 1 and re.search(rf"(?<!\w){re.escape(parts[-1].lower())}(?!\w)", low):
-        return 0.8
-    return 0.0

@@ -10,7 +10,6 @@ fixed connecting words.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -18,14 +17,17 @@ from pydantic import BaseModel
 
 from rag.answering.answer_types import COMPATIBLE, HEAD_NOUNS, NAMED
 from rag.answering.candidates import Candidate, find_candidates, trim_known
+from rag.answering.constraints import elsewhere, unstated_ordinal, unstated_period, unstated_year
 from rag.answering.dating import relative_year_note
 from rag.answering.descriptions import description
-from rag.answering.evidence import EvidenceStore, Sentence, gather, match_terms, mentions
+from rag.answering.evidence import EvidenceStore, Sentence, gather, match_terms
+from rag.answering.naming import mentions
 from rag.answering.generator import ABSTAIN_TEXT, Generator
 from rag.answering.quantities import normalise_figure
-from rag.answering.question import PLACE_LABELS, QuestionAnalysis
+from rag.answering.question import QuestionAnalysis
 from rag.answering.reading import QuestionReader
-from rag.answering.scoring import YEAR, candidate_features, score, sentence_features
+from rag.answering.roles import someone_else
+from rag.answering.scoring import candidate_features, score, sentence_features
 from rag.models import Answer, ChatMessage, Citation, Passage
 from rag.settings import AnswerSettings
 from rag.text import stem, terms
@@ -120,9 +122,11 @@ class ExtractiveGenerator(Generator):
             where = store.document_text(sentence.passage.doc_id)
         if any(not _named(where, name, store) for name in question.names):
             return False
-        if _unstated_year(question, sentence.passage, store) or _unstated_ordinal(question, sentence.passage, store):
+        article = store.document_text(sentence.passage.doc_id)
+        if unstated_year(question, sentence.passage, article) or unstated_ordinal(question, article) \
+                or unstated_period(question, sentence.passage, article):
             return False
-        if _elsewhere(question, sentence):
+        if elsewhere(question, sentence) or someone_else(sentence.span, question.actors):
             return False
         return not question.focus or shared["window"] >= self.settings.min_window_coverage
 
@@ -202,42 +206,6 @@ class ExtractiveGenerator(Generator):
         return Draft(text="\n".join(lines), answered=False, confidence=confidence)
 
 
-def _unstated_year(question: QuestionAnalysis, passage: Passage, store: EvidenceStore) -> bool:
-    """The question asks about a year its article never states and was not written in (nor the year before, which
-    news calls "last year"): the article reports other years, so it cannot answer. An undated article is taken to
-    be written in a year after the last one it states, which it may leave unsaid ("profits this year")."""
-    years = [int(d) for d in question.details if YEAR.fullmatch(d)]
-    if not years:
-        return False
-    stated = {int(y) for y in YEAR.findall(store.document_text(passage.doc_id))}
-    if passage.date is not None:
-        unsaid = {passage.date.year, passage.date.year - 1}
-    else:
-        unsaid = {y for y in years if not stated or y > max(stated)}
-    return any(year not in stated and year not in unsaid for year in years)
-
-
-ORDINAL_WORDS = ("first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
-                 "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth").split()
-_ORDINAL = re.compile(rf"(?<!\w)(?:(\d{{1,3}})(?:st|nd|rd|th)|({'|'.join(ORDINAL_WORDS)}))(?!\w)", re.I)
-
-
-def _ordinals(text: str) -> set[int]:
-    """The ordinals a text states, as numbers ("14th" and "fourteenth" are both 14)."""
-    return {int(digits) if digits else ORDINAL_WORDS.index(word.lower()) + 1
-            for digits, word in _ORDINAL.findall(text)}
-
-
-def _unstated_ordinal(question: QuestionAnalysis, passage: Passage, store: EvidenceStore) -> bool:
-    """The question names an edition or place in figures ("the 14th awards") that its article never states, while
-    it states others: the article is about another edition."""
-    wanted = _ordinals(" ".join(d for d in question.details if d[:1].isdigit()))
-    if not wanted:
-        return False
-    stated = _ordinals(store.document_text(passage.doc_id))
-    return bool(stated) and not wanted <= stated
-
-
 def _named(text: str, name: str, store: EvidenceStore) -> bool:
     """`text` names `name` in full, or by its last word when that word is also its most distinctive (highest idf)
     or the most distinctive one is there too: a surname ("Blair"), but not the generic head of an organisation's
@@ -254,22 +222,6 @@ def _generic(candidate: Candidate) -> bool:
     """The candidate is only words that name a kind of thing ("Province", "City"), not a thing."""
     tokens = [t for t in candidate.sentence.span.doc[candidate.first:candidate.last] if not t.is_punct]
     return bool(tokens) and all(t.lower_ in HEAD_NOUNS or t.lemma_.lower() in HEAD_NOUNS for t in tokens)
-
-
-def _elsewhere(question: QuestionAnalysis, sentence: Sentence) -> bool:
-    """The sentence has the question's verb happen in another place ("sold ... in Japan" for "sold in Europe"),
-    and does not name the question's place: it reports another market, country or city."""
-    for verb, preposition, place in question.places:
-        if mentions(sentence.text, place):
-            continue
-        for token in sentence.span:
-            if token.lemma_.lower() != verb:
-                continue
-            for prep in token.children:
-                if prep.dep_ == "prep" and prep.lower_ == preposition and any(
-                        c.dep_ == "pobj" and c.ent_type_ in PLACE_LABELS for c in prep.children):
-                    return True
-    return False
 
 
 def _opens_with_pronoun(sentence: Sentence) -> bool:

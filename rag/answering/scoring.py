@@ -29,7 +29,9 @@ import re
 
 from rag.answering.answer_types import compatibility
 from rag.answering.candidates import NUMERIC_ENTS, Candidate
-from rag.answering.evidence import EvidenceStore, Sentence, coverage_of, mentions, token_terms
+from rag.answering.dating import relative_years
+from rag.answering.evidence import EvidenceStore, Sentence, coverage_of, token_terms
+from rag.answering.naming import mentions
 from rag.answering.question import NAME_LABELS, QuestionAnalysis, role_of
 from rag.settings import ScoringWeights
 from rag.text import stem
@@ -61,7 +63,8 @@ def sentence_features(sentence: Sentence, question: QuestionAnalysis, store: Evi
     # once, in the opening), it counts LEAD_CREDIT
     names = sum(max(mentions(window_text, c), LEAD_CREDIT * mentions(context, c)) for c in constraints) / len(
         constraints) if constraints else 1.0
-    conflict = float(any(_conflicts(question.details, window_text, pattern) for pattern in (YEAR, _ORDINAL)))
+    dated = " ".join([window_text, *map(str, relative_years(window_text, sentence.passage.date))])  # "this year"
+    conflict = float(_conflicts(question.details, dated, YEAR) or _conflicts(question.details, window_text, _ORDINAL))
     return {"conflict": conflict, "similarity": max(sentence.similarity, 0.0), "coverage": sentence.coverage,
             "window": coverage_of(window, question, store), "names": names, "rank": 1.0 / (1 + sentence.rank),
             "previous": sentence.previous.coverage if sentence.previous is not None else 0.0}
@@ -79,8 +82,8 @@ def candidate_features(candidate: Candidate, question: QuestionAnalysis, shared:
     own = [t for t in doc[candidate.first:candidate.last] if not t.is_punct]
     head = stem(question.head) if question.head else None
     if candidate.label in NUMERIC_LABELS:  # a figure is in the question when its digits are ("2004", "£8m")
-        digits = re.findall(r"\d[\d.,]*", candidate.text)
-        said = f"{question.text} {' '.join(question.given)}"
+        digits = _numbers(candidate.text)
+        said = _numbers(f"{question.text} {' '.join(question.given)}")  # whole numbers: "2km" is new beside "230"
         features["in_question"] = float(bool(digits) and all(d in said for d in digits))
     else:
         asked = question.text.replace(question.choices, " ") if question.choices else question.text
@@ -229,3 +232,8 @@ def _head_feature(candidate: Candidate, question: QuestionAnalysis) -> float:
     if target in token_terms(root.head.text):
         return 1.0
     return 0.0
+
+
+def _numbers(text: str) -> set[str]:
+    """The numbers written in a text, whole ("1,000" and "3.5", not their digits)."""
+    return {n.rstrip(".,") for n in re.findall(r"\d[\d.,]*", text)}

@@ -1,0 +1,100 @@
+"""Hard constraints of a question that evidence must meet: the year, edition, period and place it asks about. An
+article that reports other years or editions, or a sentence where the verb happens in another place, cannot answer."""
+
+from __future__ import annotations
+
+import re
+
+from rag.answering.evidence import Sentence
+from rag.answering.naming import mentions
+from rag.answering.question import PLACE_LABELS, QuestionAnalysis
+from rag.answering.scoring import YEAR
+from rag.models import Passage
+
+
+# a year, not a clock time ("by 1200 GMT")
+_STATED_YEAR = re.compile(YEAR.pattern + r"(?!\s?(?:GMT|BST|UTC|CET|EST|ET|PT|hrs|hours|local time)\b)")
+
+
+def unstated_year(question: QuestionAnalysis, passage: Passage, article: str) -> bool:
+    """The question asks about a year its article never states and was not written in (nor the year before, which
+    news calls "last year"): the article reports other years, so it cannot answer. An undated article is taken to
+    be written in a year after the last one it states, which it may leave unsaid ("profits this year")."""
+    years = [int(d) for d in question.details if YEAR.fullmatch(d)]
+    if not years:
+        return False
+    stated = {int(y) for y in _STATED_YEAR.findall(article)}
+    if passage.date is not None:
+        unsaid = {passage.date.year, passage.date.year - 1}
+    else:
+        unsaid = {y for y in years if not stated or y == max(stated) + 1}
+    return any(year not in stated and year not in unsaid for year in years)
+
+
+ORDINAL_WORDS = ("first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
+                 "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth").split()
+_ORDINAL = re.compile(rf"(?<!\w)(?:(\d{{1,3}})(?:st|nd|rd|th)|({'|'.join(ORDINAL_WORDS)}))(?!\w)", re.I)
+
+
+def _ordinals(text: str) -> set[int]:
+    """The ordinals a text states, as numbers ("14th" and "fourteenth" are both 14)."""
+    return {int(digits) if digits else ORDINAL_WORDS.index(word.lower()) + 1
+            for digits, word in _ORDINAL.findall(text)}
+
+
+def unstated_ordinal(question: QuestionAnalysis, article: str) -> bool:
+    """The question names an edition or place in figures ("the 14th awards") that its article never states, while
+    it states others: the article is about another edition."""
+    wanted = _ordinals(" ".join(d for d in question.details if d[:1].isdigit()))
+    if not wanted:
+        return False
+    stated = _ordinals(article)
+    return bool(stated) and not wanted <= stated
+
+
+def elsewhere(question: QuestionAnalysis, sentence: Sentence) -> bool:
+    """The sentence has the question's verb happen in another place ("sold ... in Japan" for "sold in Europe"),
+    and does not name the question's place: it reports another market, country or city."""
+    for verb, preposition, place in question.places:
+        if mentions(sentence.text, place):
+            continue
+        for token in sentence.span:
+            if token.lemma_.lower() != verb:
+                continue
+            for prep in token.children:
+                if prep.dep_ == "prep" and prep.lower_ == preposition and any(
+                        c.dep_ == "pobj" and c.ent_type_ in PLACE_LABELS for c in prep.children):
+                    return True
+    return False
+
+
+_CENTURY = re.compile(r"(?<!\w)(\d{1,2})(?:st|nd|rd|th)(?:(?:\sand\s|\s?-\s?|\sor\s|\sto\s)(\d{1,2})(?:st|nd|rd|th))?"
+                      r"\s(?:century|centuries)(?!\s(?:BC|BCE))", re.I)
+_PLAIN_YEAR = re.compile(YEAR.pattern + r"(?!'?s\b)")  # not a decade's
+_DECADE = re.compile(r"(?<![\w-])(1\d|20)(\d)0'?s(?!\w)")
+
+
+def periods(text: str, years: bool = True) -> list[tuple[int, int]]:
+    """The spans of years a text dates things to: centuries ("the 10th and 11th centuries"), decades ("the
+    1980s"; "the 1100s" is a century), and, with `years`, single years."""
+    out = []
+    for match in _CENTURY.finditer(text):
+        for number in filter(None, match.groups()):
+            century = int(number)
+            out.append((100 * (century - 1), 100 * century - 1))
+    for match in _DECADE.finditer(text):
+        start = int(match.group(1) + match.group(2) + "0")
+        out.append((start, start + 99) if match.group(2) == "0" and start % 100 == 0 else (start, start + 9))
+    if years:
+        out += [(int(y), int(y)) for y in _PLAIN_YEAR.findall(text)]
+    return out
+
+
+def unstated_period(question: QuestionAnalysis, passage: Passage, article: str) -> bool:
+    """The question dates its event to a century or decade ("in the 10th century", "the 1600s") and its article
+    dates nothing to that period, nor was written in it: it tells of other times."""
+    asked = periods(question.text, years=False)
+    if not asked:
+        return False
+    stated = periods(article) + ([(passage.date.year, passage.date.year)] if passage.date is not None else [])
+    return not any(a <= d and c <= b for a, b in asked for c, d in stated)

@@ -1,0 +1,37 @@
+"""Whether a text names a person, group or place the question names: in full, by surname, or by a distinctive word."""
+
+from __future__ import annotations
+
+import re
+
+from rag.answering.answer_types import HEAD_NOUNS
+
+
+def mentions(text: str, name: str) -> float:
+    """1 when `text` names `name` (case-insensitive, whole words), 0.8 when only its last word (a surname or the
+    head of an organisation's name) appears, else 0."""
+    low = text.lower()
+    if re.search(rf"(?<!\w){re.escape(name.lower())}(?!\w)", low):
+        return 1.0
+    parts = name.split()
+    if len(parts) > 1 and re.search(rf"(?<!\w){re.escape(parts[-1].lower())}(?!\w)", low):
+        return 0.8
+    return 0.0
+
+
+_NUMERAL = re.compile(r"[IVXLC]+|\d+|[A-Z]\.?")
+
+
+def shares_name(text: str, name: str) -> bool:
+    """`text` has a distinctive word of `name` (not a title like "King" or a numeral like "II"): it may be the same
+    party, called otherwise ("William" for "William the Conqueror")."""
+    words = [w for w in name.split() if len(w) > 1 and not _NUMERAL.fullmatch(w) and w.lower() not in HEAD_NOUNS
+             and w[:1].isupper()] or name.split()
+    return any(mentions(text, word) == 1.0 for word in words) or _abbreviated(text, name)
+
+
+def _abbreviated(text: str, name: str) -> bool:
+    """`text` has the initials of `name`'s capitalised parts as a word ("PSP" for "PlayStation Portable", "FA" for
+    "Football Association")."""
+    initials = "".join(ch for word in name.split() for ch in word if ch.isupper())
+    return len(initials) >= 2 and re.search(rf"(?<!\w){initials}(?!\w)", text) is not None

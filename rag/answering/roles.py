@@ -1,0 +1,107 @@
+"""Who does what, in the question and in the evidence: a sentence where someone else is the subject of the question's
+verb does not answer a question that names the verb's subject. "When did King Harold II conquer England?" is not
+answered by "Duke William II conquered England, killing King Harold II", nor "Who did Charles III swear fealty to?"
+by "Rollo agreed to swear fealty to Charles III"."""
+
+from __future__ import annotations
+
+from rag.answering.naming import shares_name
+
+# verbs too light to say who did what ("be", "have", "do", "get", "make": their subjects vary with the phrasing)
+LIGHT_VERBS = frozenset("be have do get make take give go come say".split())
+NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART"})
+# a noun phrase's parts that are not its own words (a relative clause, a participle, a clause of its own)
+WH = frozenset("what which who whom whose when where why how".split())
+_CLAUSES = frozenset({"relcl", "acl", "advcl", "ccomp", "xcomp", "punct", "cc", "conj"})
+
+
+def subjects(verb, inherit: bool = True, agents: bool = True) -> list:
+    """The logical subjects of a verb: its nsubj, or a passive's agent ("conquered *by William*"); with `inherit`, a
+    verb without one takes the subject of the verb it is controlled by or coordinated with ("Rollo agreed to
+    *swear*", "came and *saw*"), and a relative clause's "who/which" is the noun it describes."""
+    passive = any(c.dep_ == "auxpass" or c.lemma_ == "be" and c.dep_ == "aux" and verb.tag_ == "VBN"
+                  for c in verb.children)  # "was Adrian Mutu banned": its subject is who it happened to
+    found = [] if passive else [c for c in verb.children if c.dep_ in ("nsubj", "csubj")]
+    if agents:
+        found += [g for c in verb.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"]
+    if inherit and not found and not any(c.dep_ in ("nsubjpass", "expl") for c in verb.children):
+        if verb.dep_ in ("xcomp", "conj") and verb.head.i != verb.i and verb.head.pos_ in ("VERB", "AUX"):
+            # the subject is shared, a passive's agent is not ("sacked by Chelsea and banned for seven months")
+            return subjects(verb.head, agents=False)
+        if verb.dep_ == "relcl":
+            return [verb.head]
+    out = []
+    for token in found:
+        out.append(verb.head if token.tag_ in ("WDT", "WP") and verb.dep_ == "relcl" else token)
+        out += [c for c in token.children if c.dep_ == "conj"]  # "Danes and Norwegians conquered"
+    return out
+
+
+def phrase(token) -> str:
+    """The words of the noun phrase a token heads, without the clauses hanging from it."""
+    skip: set[int] = set()
+    for child in token.children:
+        if child.dep_ in _CLAUSES:
+            skip.update(t.i for t in child.subtree)
+    return " ".join(t.text for t in token.subtree if t.i not in skip)
+
+
+def is_named(token) -> bool:
+    """The noun phrase is a name ("Duke William II of Normandy", "Chelsea"), not a description that may be the same
+    party's second reference ("the 73-year-old former Chelsea chairman") or a pronoun."""
+    return token.pos_ == "PROPN" or (token.ent_type_ in NAME_LABELS and token.pos_ != "PRON")
+
+
+def actors(doc, names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(verb lemma, name) for each of the question's names that is the subject of one of its content verbs: the
+    name is the subject's head ("did *King Harold II* conquer", not "*Labour* prime minister Lord Callaghan"), and
+    the subject is not the asked phrase ("which *TV Angola* programme reunited")."""
+    out = _after_do(doc, names)
+    for verb in doc:
+        if verb.pos_ != "VERB" or verb.lemma_.lower() in LIGHT_VERBS or verb.dep_ == "xcomp" \
+                or any(c.lower_ == "to" and c.dep_ == "aux" for c in verb.children):
+            continue  # "want *his fund* to provide": an infinitive's subject is often the object of the verb above
+        if any(c.lower_ in WH for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")):
+            continue  # "*which* All Black scored": the subject is the asked phrase, however it was parsed
+        for subject in subjects(verb, inherit=False):
+            if any(t.lower_ in WH for t in subject.subtree):
+                continue
+            for name in names:
+                at = doc.text.find(name, subject.left_edge.idx)
+                if 0 <= at <= subject.idx < at + len(name):
+                    out.append((verb.lemma_.lower(), name))
+    return tuple(dict.fromkeys(out))
+
+
+def _after_do(doc, names: tuple[str, ...]) -> list[tuple[str, str]]:
+    """Do-support puts the subject between "did" and the bare verb ("when did *King Harold II* conquer"): read it
+    from the word order, which holds where the small parser stumbles over such questions."""
+    do = next((t for t in doc[:5] if t.lemma_ == "do" and t.i > 0), None)
+    if do is None or not any(t.tag_ in ("WDT", "WP", "WP$", "WRB") or t.lower_ in WH for t in doc[:do.i]):
+        return []
+    rest = doc.text[doc[do.i + 1].idx:] if do.i + 1 < len(doc) else ""
+    offset = len(doc.text) - len(rest)
+    for name in names:
+        at = rest.find(name)
+        if at < 0 or any(not (w[:1].isupper() or w == "the") for w in rest[:at].split()):
+            continue  # the name must open the subject, after at most a title or "the" ("did King Charles III")
+        after = next((t for t in doc if t.idx >= offset + at + len(name) and not t.is_space), None)
+        if after is not None and after.is_alpha and after.pos_ not in ("ADP", "DET", "PART", "PRON", "PUNCT") \
+                and after.lower_ not in LIGHT_VERBS:
+            return [(after.lower_, name)]  # the bare form is the lemma, whatever the tagger called it
+    return []
+
+
+def someone_else(span, actors_: tuple[tuple[str, str], ...]) -> bool:
+    """The sentence has the question's verb done by another named party, and never by the question's own: it
+    reports what someone else did."""
+    for verb, name in actors_:
+        instances = [t for t in span if t.pos_ == "VERB" and t.lemma_.lower() == verb]
+        if not instances:
+            continue
+        doers = [s for t in instances for s in subjects(t)]
+        if not doers or any(shares_name(phrase(s), name) or not is_named(s) for s in doers):
+            continue
+        return True
+    return False
+
