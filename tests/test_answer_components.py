@@ -92,6 +92,8 @@ def test_figures_compare_across_spellings():
     ("How long is the new bridge being built across the river?", "NUM:dist", "bridge"),  # "be" + a thing: length
     ("Which neighbouring towns will the council link?", "LOC:city", "town"),  # past a participle
     ("Which of Jet Airways and Air Sahara is ranked third?", "HUM:gr", None),  # one of two organisations
+    ("What disease did the comedian die from?", "ENTY:dismed", "disease"),
+    ("What stake does Renault own in Nissan?", "NUM:perc", "stake"),  # news gives stakes as percentages
 ])
 def test_expected_answer_type_from_the_parse(parse, question, answer_type, head):
     analysis = analyse_question(parse(question))

@@ -99,6 +99,8 @@ Harwick Castle has opened an exhibition on the siege that ended its days as a ro
 In 1645, Colonel Edward Pym captured the castle, killing its governor Sir Thomas Hale after a six-week siege. The ruined keep was rebuilt in the 18th century by the Ashdown family.
 
 Visitors who live within 2km of the castle can travel free on its 12 local bus routes, the trust said.
+
+Its first curator, Anne Reyes, retired in March 2004 because of arthritis.
 """,
 }
 
@@ -144,6 +146,8 @@ CASES = [
     # "2km" is new, though the question's "12" holds its digit
     ("How far from Harwick Castle can visitors live and still travel free on its 12 bus routes?", ["2km"],
      "heritage_feature"),
+    # a "what N" question whose noun is no kind of date or figure wants a thing
+    ("What condition made Anne Reyes retire?", ["arthritis"], "heritage_feature"),
 ]
 
 # Abstained today. Known misses, in the README: "Who won the county cup final?" (not yet played: the final's two

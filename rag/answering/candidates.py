@@ -80,8 +80,8 @@ def find_candidates(sentence: Sentence, wanted: frozenset[str], plural: bool = F
                 spans.append((m.start(1), m.end(1), "QUOTE"))
     if "NP" in wanted:
         for chunk in sentence.span.noun_chunks:
-            if chunk.root.pos_ == "PRON":
-                continue
+            if chunk.root.pos_ == "PRON" or chunk.root.ent_type_ in NUMERIC_ENTS:
+                continue  # a pronoun names nothing; a date or figure is a candidate of its own label
             a, b = _trim_determiner(text, chunk.start_char - offset, chunk.end_char - offset)
             if b > a and not any(s[0] == a and s[1] == b for s in spans):
                 spans.append((a, b, "NP"))

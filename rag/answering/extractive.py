@@ -101,7 +101,8 @@ class ExtractiveGenerator(Generator):
                 continue
             for candidate in find_candidates(sentence, wanted, plural=question.plural):
                 candidate = trim_known(candidate, known)
-                if candidate.label in NAMED and _generic(candidate) or candidate.label == "NP" and _hollow(candidate):
+                if candidate.label in NAMED and _generic(candidate) or candidate.label == "NP" and (
+                        _hollow(candidate) or _restates_name(candidate, question)):
                     continue  # "Province" left of "Zhejiang Province" once the question's "Zhejiang" is trimmed,
                     # "whose" of "whose real name" once "real name" is
                 features = candidate_features(candidate, question, shared, weights_by_term, question_terms)
@@ -228,6 +229,15 @@ def _opens_with_pronoun(sentence: Sentence) -> bool:
     """The sentence starts with a third-person pronoun, so it speaks of someone named before it."""
     first = sentence.span[0] if len(sentence.span) else None
     return first is not None and first.pos_ == "PRON" and first.lower_ in ("he", "she", "they", "his", "her", "their")
+
+
+def _restates_name(candidate: Candidate, question: QuestionAnalysis) -> bool:
+    """A noun phrase in apposition to one of the question's names ("its first curator, *Anne Reyes*") describes
+    who the question already names: it is not what a question about that person asks for."""
+    doc = candidate.sentence.span.doc
+    root = doc[candidate.first:candidate.last].root
+    beside = [c for c in root.children if c.dep_ == "appos"] + ([root.head] if root.dep_ == "appos" else [])
+    return any(mentions(" ".join(t.text for t in b.subtree), name) == 1.0 for b in beside for name in question.names)
 
 
 def _hollow(candidate: Candidate) -> bool:

@@ -48,6 +48,8 @@ def _conflicts(details: tuple[str, ...], text: str, pattern: re.Pattern) -> bool
     found = set(pattern.findall(text))
     return bool(wanted) and bool(found) and not wanted & found
 LIGHT_VERBS = frozenset({"be", "do", "have", "get", "make", "take"})
+# a figure answering a "what N" question whose noun is no kind of figure (fine classes list the nouns that are)
+OTHER_HEAD_FIGURE = 0.4
 NUMERIC_LABELS = NUMERIC_ENTS | {"SCORE", "RATIO", "AGE", "DURATION"}  # spaCy's figures and the quantity grammar's
 FEATURES = ("type", "similarity", "coverage", "window", "names", "proximity", "dependency", "head", "in_question",
             "rank", "number", "verb", "role", "previous", "standing", "aside", "conflict")
@@ -76,6 +78,8 @@ def candidate_features(candidate: Candidate, question: QuestionAnalysis, shared:
     sentence = candidate.sentence
     features = dict(shared)
     features["type"] = compatibility(question.answer_type, candidate.label)
+    if question.answer_type == "ENTY:other" and question.head and candidate.label in NUMERIC_LABELS:
+        features["type"] *= OTHER_HEAD_FIGURE  # "what *disease*", "what *campaign*": a thing, not a date or figure
     doc = sentence.span.doc
     if _named_by_head(doc, candidate, question) or question.choices and candidate.text in question.choices:
         features["type"] = 1.0  # named as what is asked for, or one of the alternatives the question offers
