@@ -101,6 +101,8 @@ In 1645, Colonel Edward Pym captured the castle, killing its governor Sir Thomas
 Visitors who live within 2km of the castle can travel free on its 12 local bus routes, the trust said.
 
 Its first curator, Anne Reyes, retired in March 2004 because of arthritis.
+
+After the Siege of Harwick in 1645, Parliament ordered the walls to be pulled down. Historian Colin Marsh wrote a book about Harwick Castle in 1998.
 """,
 }
 
@@ -148,6 +150,8 @@ CASES = [
      "heritage_feature"),
     # a "what N" question whose noun is no kind of date or figure wants a thing
     ("What condition made Anne Reyes retire?", ["arthritis"], "heritage_feature"),
+    # a question about its names, whose other words the article says otherwise ("take place")
+    ("When did the Siege of Harwick take place?", ["1645"], "heritage_feature"),
 ]
 
 # Abstained today. Known misses, in the README: "Who won the county cup final?" (not yet played: the final's two
@@ -171,6 +175,8 @@ UNANSWERABLE = [
     "How many laptops did Orbis sell in Germany in the first week of sales?",
     # a century the article never dates anything to
     "Who rebuilt the keep of Harwick Castle in the 16th century?",
+    # the names are there, the founding is not: who did it needs the doing
+    "Who founded Harwick Castle?",
 ]
 
 

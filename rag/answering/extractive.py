@@ -26,7 +26,7 @@ from rag.answering.generator import ABSTAIN_TEXT, Generator
 from rag.answering.quantities import normalise_figure
 from rag.answering.question import QuestionAnalysis
 from rag.answering.reading import QuestionReader
-from rag.answering.roles import someone_else
+from rag.answering.roles import LIGHT_VERBS, someone_else
 from rag.answering.scoring import candidate_features, score, sentence_features
 from rag.models import Answer, ChatMessage, Citation, Passage
 from rag.settings import AnswerSettings
@@ -129,7 +129,8 @@ class ExtractiveGenerator(Generator):
             return False
         if elsewhere(question, sentence) or someone_else(sentence.span, question.actors):
             return False
-        return not question.focus or shared["window"] >= self.settings.min_window_coverage
+        return not question.focus or shared["window"] >= self.settings.min_window_coverage \
+            or _about_its_names(question, sentence)
 
     def _describe(self, sentence: Sentence, question: QuestionAnalysis, shared: dict[str, float]) -> Candidate:
         """A whole sentence as the candidate for a why/how/what-did-they-say question, with its clause if found."""
@@ -229,6 +230,19 @@ def _opens_with_pronoun(sentence: Sentence) -> bool:
     """The sentence starts with a third-person pronoun, so it speaks of someone named before it."""
     first = sentence.span[0] if len(sentence.span) else None
     return first is not None and first.pos_ == "PRON" and first.lower_ in ("he", "she", "they", "his", "her", "their")
+
+
+def _about_its_names(question: QuestionAnalysis, sentence: Sentence) -> bool:
+    """A question that is about its names, with at most two other words ("when did the Siege of Antioch take
+    place", "in what country is Normandy located"), is covered by a sentence that names them all: those few words
+    are often said otherwise ("after the Siege of Antioch in 1097", "Normandy, a region in France")."""
+    named = {t for name in question.names for t in terms(name)}
+    others = [f for f in question.focus if f.term not in named and f.lemma != question.head]
+    if question.role == "subj" and question.verb and question.verb not in LIGHT_VERBS and not any(
+            f.lemma == question.verb and f.term in s.matches for f in others for s in sentence.window()):
+        return False  # "who founded DeepSeek": who did it needs the doing, not only the name
+    return bool(question.names) and len(others) <= 2 and all(mentions(sentence.text, n) == 1.0
+                                                            for n in question.names)
 
 
 def _restates_name(candidate: Candidate, question: QuestionAnalysis) -> bool:
