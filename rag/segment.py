@@ -37,6 +37,7 @@ class Segment:
     sentences: dict[str, SentenceBlock]
     analyses: list[bytes]
     words: Lexicon
+    sentence_matrix: np.ndarray | None = None  # the sentences' vectors in block order, when read from one file
 
     @classmethod
     def build(cls, docs: Sequence[IndexedDocument], first_id: int, words: Lexicon, settings: Settings) -> Segment:
@@ -114,31 +115,40 @@ class Segment:
         return {doc_id: np.array(r, dtype=np.int64) for doc_id, r in rows.items()}
 
     @cached_property
-    def sentence_table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        """All sentence vectors stacked passage by passage, the first stacked row of each passage's sentences (for
+    def sentence_table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+        """The segment's sentence vectors as one matrix (a loaded segment's memory-mapped file itself, not a copy),
+        the matrix row of each passage's sentences in passage order, the first of those of each passage (for
         reduceat), and which segment row each run belongs to; passages without sentences are left out."""
-        matrices, starts, rows, offset = [], [], [], 0
+        blocks = list(self.sentences.items())
+        first, at = {}, 0
+        for doc_id, block in blocks:
+            first[doc_id] = at
+            at += len(block.spans)
+        if self.sentence_matrix is not None and len(self.sentence_matrix) == at:
+            matrix = self.sentence_matrix
+        else:
+            matrix = np.concatenate([b.vectors for _, b in blocks]) if blocks else None
+        index, starts, rows, offset = [], [], [], 0
         for row, passage in enumerate(self.passages):
             block = self.sentences.get(passage.doc_id)
             inside = np.flatnonzero(block.within(passage.start, passage.end)) if block is not None else []
             if len(inside) == 0:
                 continue
-            matrices.append(block.vectors[inside])
+            index.append(first[passage.doc_id] + inside)
             starts.append(offset)
             rows.append(row)
             offset += len(inside)
-        if not matrices:
+        if not index or matrix is None:
             return None
-        return (np.ascontiguousarray(np.concatenate(matrices), dtype=np.float32), np.array(starts, np.int64),
-                np.array(rows, np.int64))
+        return matrix, np.concatenate(index), np.array(starts, np.int64), np.array(rows, np.int64)
 
     def best_sentence_scores(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         """(rows, cosine of each row's sentence closest to the query) for the passages that have sentences."""
         table = self.sentence_table
         if table is None:
             return None
-        matrix, starts, rows = table
-        return rows, np.maximum.reduceat(matrix @ query, starts)
+        matrix, index, starts, rows = table
+        return rows, np.maximum.reduceat((matrix @ query)[index], starts)
 
     def save(self, folder: Path) -> None:
         """Write the segment's files into `folder` (the caller makes them durable and checksums them)."""
@@ -166,9 +176,11 @@ class Segment:
             documents[doc.doc_id] = doc
         passages = [StoredPassage.model_validate_json(line)
                     for line in (folder / "passages.jsonl").read_text(encoding="utf-8").splitlines()]
-        vectors = np.load(folder / "vectors.npy", allow_pickle=False)
+        # memory-mapped, read-only: the segment's files never change once written, so its float32 vectors stay file
+        # pages (shared between processes, evictable) instead of the process's own memory
+        vectors = np.load(folder / "vectors.npy", allow_pickle=False, mmap_mode="r")
         postings = Postings.load(folder)
-        sentences = _load_sentences(folder)
+        sentences, sentence_matrix = _load_sentences(folder)
         analyses = _load_blobs(folder / "analysis.bin", folder / "analysis_offsets.npy")
         words = Lexicon.load(folder)
         if not (len(passages) == len(vectors) == len(analyses) == postings.matrix.shape[0]):
@@ -178,7 +190,7 @@ class Segment:
         dense = DenseIndex.load(folder / DENSE_FILE, dense_kind, settings.retrieval)
         if dense.size != len(passages):
             raise ValueError("the dense index holds another number of passages")
-        return cls(documents, passages, vectors, dense, postings, sentences, analyses, words)
+        return cls(documents, passages, vectors, dense, postings, sentences, analyses, words, sentence_matrix)
 
 
 def top_k(ids: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -206,13 +218,17 @@ def _save_sentences(blocks: dict[str, SentenceBlock], folder: Path, dim: int) ->
     (folder / "sentence_docs.json").write_text(json.dumps(table), encoding="utf-8")
 
 
-def _load_sentences(folder: Path) -> dict[str, SentenceBlock]:
+def _load_sentences(folder: Path) -> tuple[dict[str, SentenceBlock], np.ndarray]:
+    """Each document's sentence block (slices of the memory-mapped file) and the whole file's vectors."""
     spans = np.load(folder / "sentence_spans.npy", allow_pickle=False)
-    vectors = np.load(folder / "sentence_vectors.npy", allow_pickle=False)
+    vectors = np.load(folder / "sentence_vectors.npy", allow_pickle=False, mmap_mode="r")
     table = json.loads((folder / "sentence_docs.json").read_text(encoding="utf-8"))
     if len(spans) != len(vectors) or not isinstance(table, dict):
         raise ValueError("sentence spans, vectors and table disagree")
-    return {doc_id: SentenceBlock(spans[a:a + n], vectors[a:a + n]) for doc_id, (a, n) in table.items()}
+    blocks = {doc_id: SentenceBlock(spans[a:a + n], vectors[a:a + n]) for doc_id, (a, n) in table.items()}
+    starts = np.cumsum([0] + [n for _, n in table.values()])
+    in_order = starts[-1] == len(vectors) and all(a == s for (a, _), s in zip(table.values(), starts.tolist()))
+    return blocks, vectors if in_order else None  # the file holds the blocks one after another, as saved
 
 
 def _save_blobs(blobs: list[bytes], data_path: Path, offsets_path: Path) -> None:
