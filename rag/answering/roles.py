@@ -10,8 +10,8 @@ from rag.answering.naming import shares_name
 # verbs too light to say who did what ("be", "have", "do", "get", "make": their subjects vary with the phrasing)
 LIGHT_VERBS = frozenset("be have do get make take give go come say".split())
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART"})
+WH = frozenset("what which who whom whose when where why how".split())  # question.WH_WORDS (which imports this)
 # a noun phrase's parts that are not its own words (a relative clause, a participle, a clause of its own)
-WH = frozenset("what which who whom whose when where why how".split())
 _CLAUSES = frozenset({"relcl", "acl", "advcl", "ccomp", "xcomp", "punct", "cc", "conj"})
 
 
