@@ -103,6 +103,8 @@ Visitors who live within 2km of the castle can travel free on its 12 local bus r
 Its first curator, Anne Reyes, retired in March 2004 because of arthritis.
 
 After the Siege of Harwick in 1645, Parliament ordered the walls to be pulled down. Historian Colin Marsh wrote a book about Harwick Castle in 1998.
+
+The exhibition will move to the Marlow Gallery in Brockton next year. A replica of the keep was built in Brockton's Linden Park.
 """,
 }
 
@@ -152,6 +154,9 @@ CASES = [
     ("What condition made Anne Reyes retire?", ["arthritis"], "heritage_feature"),
     # a question about its names, whose other words the article says otherwise ("take place")
     ("When did the Siege of Harwick take place?", ["1645"], "heritage_feature"),
+    # a place inside a larger one: the smaller is where it happens
+    ("Where will the Harwick Castle exhibition move next year?", ["Marlow Gallery"], "heritage_feature"),
+    ("Where was a replica of the castle's keep built?", ["Linden Park"], "heritage_feature"),
 ]
 
 # Abstained today. Known misses, in the README: "Who won the county cup final?" (not yet played: the final's two

@@ -155,6 +155,8 @@ class ExtractiveGenerator(Generator):
         if question.plural and not best.is_list:  # "which cities": the list the best one stands in, when there is one
             best = next((c for c in ranked if c.is_list and c.sentence is best.sentence
                          and c.start <= best.start and best.end <= c.end), best)
+        if question.coarse == "LOC":
+            best = _narrowest_place(best, ranked)
         short = None if best.label == "SENTENCE" else _full_name(best)
         cited = [best]
         lead = f"{short} [1]" if short else None
@@ -230,6 +232,23 @@ def _opens_with_pronoun(sentence: Sentence) -> bool:
     """The sentence starts with a third-person pronoun, so it speaks of someone named before it."""
     first = sentence.span[0] if len(sentence.span) else None
     return first is not None and first.pos_ == "PRON" and first.lower_ in ("he", "she", "they", "his", "her", "their")
+
+
+def _narrowest_place(best: Candidate, ranked: list[Candidate]) -> Candidate:
+    """News puts a place inside a larger one ("at Gleneagles in Scotland", "at London's Abbey Road studios"): where
+    something happens is the smaller, with the larger kept beside it when it follows "in"."""
+    sentence = best.sentence
+    for other in ranked:
+        if other.sentence is not sentence or other is best or other.features.get("type", 0.0) <= 0:
+            continue
+        if other.end <= best.start and sentence.text[other.end - sentence.start:best.start - sentence.start] == " in ":
+            return Candidate(sentence, sentence.text[other.start - sentence.start:best.end - sentence.start],
+                             other.label, other.start, best.end, other.first, best.last, dict(best.features),
+                             best.score)
+        if best.end <= other.start and sentence.text[best.end - sentence.start:other.start - sentence.start] in (
+                "'s ", "’s "):
+            return other
+    return best
 
 
 def _about_its_names(question: QuestionAnalysis, sentence: Sentence) -> bool:
