@@ -218,7 +218,7 @@ def _save_sentences(blocks: dict[str, SentenceBlock], folder: Path, dim: int) ->
     (folder / "sentence_docs.json").write_text(json.dumps(table), encoding="utf-8")
 
 
-def _load_sentences(folder: Path) -> tuple[dict[str, SentenceBlock], np.ndarray]:
+def _load_sentences(folder: Path) -> tuple[dict[str, SentenceBlock], np.ndarray | None]:
     """Each document's sentence block (slices of the memory-mapped file) and the whole file's vectors."""
     spans = np.load(folder / "sentence_spans.npy", allow_pickle=False)
     vectors = np.load(folder / "sentence_vectors.npy", allow_pickle=False, mmap_mode="r")

@@ -18,8 +18,8 @@ _STATED_YEAR = re.compile(YEAR.pattern + r"(?!\s?(?:GMT|BST|UTC|CET|EST|ET|PT|hr
 
 def unstated_year(question: QuestionAnalysis, passage: Passage, article: str) -> bool:
     """The question asks about a year its article never states and was not written in (nor the year before, which
-    news calls "last year"): the article reports other years, so it cannot answer. An undated article is taken to
-    be written in a year after the last one it states, which it may leave unsaid ("profits this year")."""
+    news calls "last year"): the article reports other years, so it cannot answer. An undated article may be
+    written the year after a year it states, which it may leave unsaid ("profits this year", after last year's)."""
     years = [int(d) for d in question.details if YEAR.fullmatch(d)]
     if not years:
         return False
@@ -27,7 +27,7 @@ def unstated_year(question: QuestionAnalysis, passage: Passage, article: str) ->
     if passage.date is not None:
         unsaid = {passage.date.year, passage.date.year - 1}
     else:
-        unsaid = {y for y in years if not stated or y == max(stated) + 1}
+        unsaid = {y for y in years if not stated or y - 1 in stated}
     return any(year not in stated and year not in unsaid for year in years)
 
 
@@ -68,8 +68,9 @@ def elsewhere(question: QuestionAnalysis, sentence: Sentence) -> bool:
     return False
 
 
+# lower-case "century": "20th Century Fox" is a name
 _CENTURY = re.compile(r"(?<!\w)(\d{1,2})(?:st|nd|rd|th)(?:(?:\sand\s|\s?-\s?|\sor\s|\sto\s)(\d{1,2})(?:st|nd|rd|th))?"
-                      r"\s(?:century|centuries)(?!\s(?:BC|BCE))", re.I)
+                      r"[\s-](?:century|centuries)(?!\s(?:BC|BCE))")
 _PLAIN_YEAR = re.compile(YEAR.pattern + r"(?!'?s\b)")  # not a decade's
 _DECADE = re.compile(r"(?<![\w-])(1\d|20)(\d)0'?s(?!\w)")
 

@@ -24,7 +24,7 @@ from rag.answering.evidence import EvidenceStore, Sentence, gather, match_terms
 from rag.answering.naming import mentions
 from rag.answering.generator import ABSTAIN_TEXT, Generator
 from rag.answering.quantities import normalise_figure
-from rag.answering.question import QuestionAnalysis
+from rag.answering.question import PLACE_LABELS, QuestionAnalysis
 from rag.answering.reading import QuestionReader
 from rag.answering.roles import LIGHT_VERBS, someone_else
 from rag.answering.scoring import candidate_features, score, sentence_features
@@ -88,6 +88,8 @@ class ExtractiveGenerator(Generator):
         question_terms = {f.term for f in question.focus} | set(terms(" ".join(question.names)))
         head = stem(question.head) if question.head else None
         known = lambda term: term in question_terms or term == head  # noqa: E731
+        # asked for a kind of thing ("what *condition*"), not a description of someone ("what *post*")
+        thing = HEAD_NOUNS.get(question.head or "", "HUM").split(":")[0] not in ("HUM", "DESC")
         out: list[Candidate] = []
         order = sorted(sentences, key=lambda s: -(s.similarity + s.coverage))
         standing = {id(s): 1.0 / (1 + i) for i, s in enumerate(order)}
@@ -102,7 +104,7 @@ class ExtractiveGenerator(Generator):
             for candidate in find_candidates(sentence, wanted, plural=question.plural):
                 candidate = trim_known(candidate, known)
                 if candidate.label in NAMED and _generic(candidate) or candidate.label == "NP" and (
-                        _hollow(candidate) or _restates_name(candidate, question)):
+                        _hollow(candidate) or thing and _restates_name(candidate, question)):
                     continue  # "Province" left of "Zhejiang Province" once the question's "Zhejiang" is trimmed,
                     # "whose" of "whose real name" once "real name" is
                 features = candidate_features(candidate, question, shared, weights_by_term, question_terms)
@@ -127,7 +129,7 @@ class ExtractiveGenerator(Generator):
         if unstated_year(question, sentence.passage, article) or unstated_ordinal(question, article) \
                 or unstated_period(question, sentence.passage, article):
             return False
-        if elsewhere(question, sentence) or someone_else(sentence.span, question.actors):
+        if elsewhere(question, sentence) or someone_else(sentence.span, question.actors, question.names):
             return False
         return not question.focus or shared["window"] >= self.settings.min_window_coverage \
             or _about_its_names(question, sentence)
@@ -241,12 +243,15 @@ def _narrowest_place(best: Candidate, ranked: list[Candidate]) -> Candidate:
     for other in ranked:
         if other.sentence is not sentence or other is best or other.features.get("type", 0.0) <= 0:
             continue
-        if other.end <= best.start and sentence.text[other.end - sentence.start:best.start - sentence.start] == " in ":
+        if other.label == "PERSON":
+            continue
+        if other.end <= best.start and best.label in PLACE_LABELS \
+                and sentence.text[other.end - sentence.start:best.start - sentence.start] == " in ":
             return Candidate(sentence, sentence.text[other.start - sentence.start:best.end - sentence.start],
                              other.label, other.start, best.end, other.first, best.last, dict(best.features),
                              best.score)
-        if best.end <= other.start and sentence.text[best.end - sentence.start:other.start - sentence.start] in (
-                "'s ", "’s "):
+        if best.end <= other.start and other.label in PLACE_LABELS | {"FAC"} \
+                and sentence.text[best.end - sentence.start:other.start - sentence.start] in ("'s ", "’s "):
             return other
     return best
 

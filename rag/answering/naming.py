@@ -27,11 +27,12 @@ def shares_name(text: str, name: str) -> bool:
     party, called otherwise ("William" for "William the Conqueror")."""
     words = [w for w in name.split() if len(w) > 1 and not _NUMERAL.fullmatch(w) and w.lower() not in HEAD_NOUNS
              and w[:1].isupper()] or name.split()
-    return any(mentions(text, word) == 1.0 for word in words) or _abbreviated(text, name)
+    return any(mentions(text, word) == 1.0 for word in words) or _abbreviated(text, name) \
+        or _abbreviated(name, text)
 
 
 def _abbreviated(text: str, name: str) -> bool:
     """`text` has the initials of `name`'s capitalised parts as a word ("PSP" for "PlayStation Portable", "FA" for
-    "Football Association")."""
-    initials = "".join(ch for word in name.split() for ch in word if ch.isupper())
+    "The Football Association")."""
+    initials = "".join(ch for word in name.split() if word not in ("The", "A", "An") for ch in word if ch.isupper())
     return len(initials) >= 2 and re.search(rf"(?<!\w){initials}(?!\w)", text) is not None

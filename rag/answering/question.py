@@ -77,7 +77,8 @@ class QuestionAnalysis(BaseModel):
     choices: str | None = None  # "which of *Jet Airways and Air Sahara*": the answer is one of these, not a given
     preposition: str | None = None  # "*to* what figure ...", "which operator ... rent it *from*": the answer's too
     places: tuple[tuple[str, str, str], ...] = ()  # (verb lemma, preposition, place): "sold *in Europe*"
-    actors: tuple[tuple[str, str], ...] = ()  # (verb lemma, name): "when did *King Harold II conquer* England"
+    actors: tuple[tuple[str, str], ...] = ()  # (verb lemma, name): "when did *King Harold II conquer* England"; not
+    # groups ("the Normans"), whose doings news credits to their leaders
 
     @property
     def coarse(self) -> str:
@@ -118,7 +119,7 @@ def analyse_question(doc, classify: HeadClassifier | None = None) -> QuestionAna
         plural=head is not None and head.tag_ in ("NNS", "NNPS"), verb=verb, focus=tuple(unique),
         names=names, details=tuple(dict.fromkeys([*groups, *figures])),
         choices=doc[min(choices):max(choices) + 1].text if choices else None, preposition=_preposition(doc, wh),
-        places=_places(doc), actors=actors(doc, names + groups))
+        places=_places(doc), actors=actors(doc, names))
 
 
 def _answer_type(doc, wh, classify: HeadClassifier):

@@ -26,6 +26,9 @@ def subjects(verb, inherit: bool = True, agents: bool = True) -> list:
         found += [g for c in verb.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"]
     if inherit and not found and not any(c.dep_ in ("nsubjpass", "expl") for c in verb.children):
         if verb.dep_ in ("xcomp", "conj") and verb.head.i != verb.i and verb.head.pos_ in ("VERB", "AUX"):
+            controller = [c for c in verb.head.children if c.dep_ == "dobj"] if verb.dep_ == "xcomp" else []
+            if controller:  # "Parliament ordered *Pym* to capture": the object does it
+                return controller
             # the subject is shared, a passive's agent is not ("sacked by Chelsea and banned for seven months")
             return subjects(verb.head, agents=False)
         if verb.dep_ == "relcl":
@@ -86,21 +89,24 @@ def _after_do(doc, names: tuple[str, ...]) -> list[tuple[str, str]]:
         if at < 0 or any(not (w[:1].isupper() or w == "the") for w in rest[:at].split()):
             continue  # the name must open the subject, after at most a title or "the" ("did King Charles III")
         after = next((t for t in doc if t.idx >= offset + at + len(name) and not t.is_space), None)
-        if after is not None and after.is_alpha and after.pos_ not in ("ADP", "DET", "PART", "PRON", "PUNCT") \
+        if after is not None and after.is_alpha \
+                and after.pos_ not in ("ADP", "ADV", "CCONJ", "DET", "PART", "PRON", "PUNCT") \
                 and after.lower_ not in LIGHT_VERBS:
             return [(after.lower_, name)]  # the bare form is the lemma, whatever the tagger called it
     return []
 
 
-def someone_else(span, actors_: tuple[tuple[str, str], ...]) -> bool:
-    """The sentence has the question's verb done by another named party, and never by the question's own: it
-    reports what someone else did."""
+def someone_else(span, actors_: tuple[tuple[str, str], ...], names: tuple[str, ...] = ()) -> bool:
+    """The sentence has the question's verb done by a named party the question never names, and never by the
+    question's own: it reports what someone else did. (A doer the question names otherwise is no conflict: "when
+    did Bush meet Blair" is answered by "Blair met Bush".)"""
     for verb, name in actors_:
         instances = [t for t in span if t.pos_ == "VERB" and t.lemma_.lower() == verb]
         if not instances:
             continue
         doers = [s for t in instances for s in subjects(t)]
-        if not doers or any(shares_name(phrase(s), name) or not is_named(s) for s in doers):
+        if not doers or any(not is_named(s) or any(shares_name(phrase(s), n) for n in (name, *names))
+                            for s in doers):
             continue
         return True
     return False
