@@ -15,6 +15,10 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
+# the words that open a question, as the tagger tags them and as they are spelled
+WH_TAGS = frozenset({"WDT", "WP", "WP$", "WRB"})
+WH_WORDS = frozenset("what which who whom whose when where why how".split())
+
 NAMED = ("PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE",
          "PROPN")
 

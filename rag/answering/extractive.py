@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from pydantic import BaseModel
 
-from rag.answering.answer_types import COMPATIBLE, HEAD_NOUNS, NAMED
+from rag.answering.answer_types import COMPATIBLE, HEAD_NOUNS, NAMED, coarse
 from rag.answering.candidates import Candidate, find_candidates, trim_known
 from rag.answering.constraints import elsewhere, unstated_ordinal, unstated_period, unstated_year
 from rag.answering.dating import relative_year_note
@@ -89,14 +89,15 @@ class ExtractiveGenerator(Generator):
         head = stem(question.head) if question.head else None
         known = lambda term: term in question_terms or term == head  # noqa: E731
         # asked for a kind of thing ("what *condition*"), not a description of someone ("what *post*")
-        thing = HEAD_NOUNS.get(question.head or "", "HUM").split(":")[0] not in ("HUM", "DESC")
+        thing = coarse(HEAD_NOUNS.get(question.head or "", "HUM")) not in ("HUM", "DESC")
         out: list[Candidate] = []
+        barred: dict[str, bool] = {}  # doc_id -> its article cannot answer (the year, edition or period bars)
         order = sorted(sentences, key=lambda s: -(s.similarity + s.coverage))
         standing = {id(s): 1.0 / (1 + i) for i, s in enumerate(order)}
         for sentence in sentences:
             shared = sentence_features(sentence, question, store)
             shared["standing"] = standing[id(sentence)]
-            if not self._admissible(sentence, question, shared, store):
+            if not self._admissible(sentence, question, shared, store, barred):
                 continue
             if question.descriptive:
                 out.append(self._describe(sentence, question, shared))
@@ -117,7 +118,7 @@ class ExtractiveGenerator(Generator):
         return out
 
     def _admissible(self, sentence: Sentence, question: QuestionAnalysis, shared: dict[str, float],
-                    store: EvidenceStore) -> bool:
+                    store: EvidenceStore, barred: dict[str, bool]) -> bool:
         """Hard checks: every name and figure of the question is in the passage or its article's title and opening,
         and the sentence with its neighbours holds enough of what the question asks about."""
         where = f"{sentence.passage.text} {sentence.passage.title or ''} {store.lead(sentence.passage.doc_id)}"
@@ -125,9 +126,12 @@ class ExtractiveGenerator(Generator):
             where = store.document_text(sentence.passage.doc_id)
         if any(not _named(where, name, store) for name in question.names):
             return False
-        article = store.document_text(sentence.passage.doc_id)
-        if unstated_year(question, sentence.passage, article) or unstated_ordinal(question, article) \
-                or unstated_period(question, sentence.passage, article):
+        doc_id = sentence.passage.doc_id
+        if doc_id not in barred:  # the same for every sentence of the article
+            article = store.document_text(doc_id)
+            barred[doc_id] = unstated_year(question, sentence.passage, article) or unstated_ordinal(
+                question, article) or unstated_period(question, sentence.passage, article)
+        if barred[doc_id]:
             return False
         if elsewhere(question, sentence) or someone_else(sentence.span, question.actors, question.names):
             return False
@@ -241,9 +245,8 @@ def _narrowest_place(best: Candidate, ranked: list[Candidate]) -> Candidate:
     something happens is the smaller, with the larger kept beside it when it follows "in"."""
     sentence = best.sentence
     for other in ranked:
-        if other.sentence is not sentence or other is best or other.features.get("type", 0.0) <= 0:
-            continue
-        if other.label == "PERSON":
+        if other.sentence is not sentence or other is best or other.label == "PERSON" \
+                or other.features.get("type", 0.0) <= 0:
             continue
         if other.end <= best.start and best.label in PLACE_LABELS \
                 and sentence.text[other.end - sentence.start:best.start - sentence.start] == " in ":

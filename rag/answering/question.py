@@ -8,14 +8,12 @@ from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict
 
-from rag.answering.answer_types import DESCRIPTIVE, HEAD_NOUNS, NAMED, coarse
+from rag.answering.answer_types import DESCRIPTIVE, HEAD_NOUNS, NAMED, WH_TAGS, WH_WORDS, coarse
 from rag.answering.quantities import find_quantities
 from rag.answering.roles import actors
 from rag.nlp import CONTENT_POS
 from rag.text import STOPWORDS, terms
 
-WH_TAGS = frozenset({"WDT", "WP", "WP$", "WRB"})
-WH_WORDS = frozenset("what which who whom whose when where why how".split())
 HOW = {"many": "NUM:count", "much": "NUM:money", "long": "NUM:period", "old": "NUM:age", "far": "NUM:dist",
        "big": "NUM:size", "large": "NUM:size", "fast": "NUM:speed", "quickly": "NUM:speed", "high": "NUM:dist",
        "tall": "NUM:dist", "deep": "NUM:dist", "wide": "NUM:dist", "heavy": "NUM:weight", "hot": "NUM:temp",

@@ -5,12 +5,12 @@ by "Rollo agreed to swear fealty to Charles III"."""
 
 from __future__ import annotations
 
+from rag.answering.answer_types import WH_TAGS, WH_WORDS
 from rag.answering.naming import shares_name
 
 # verbs too light to say who did what ("be", "have", "do", "get", "make": their subjects vary with the phrasing)
 LIGHT_VERBS = frozenset("be have do get make take give go come say".split())
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART"})
-WH = frozenset("what which who whom whose when where why how".split())  # question.WH_WORDS (which imports this)
 # a noun phrase's parts that are not its own words (a relative clause, a participle, a clause of its own)
 _CLAUSES = frozenset({"relcl", "acl", "advcl", "ccomp", "xcomp", "punct", "cc", "conj"})
 
@@ -64,10 +64,10 @@ def actors(doc, names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
         if verb.pos_ != "VERB" or verb.lemma_.lower() in LIGHT_VERBS or verb.dep_ == "xcomp" \
                 or any(c.lower_ == "to" and c.dep_ == "aux" for c in verb.children):
             continue  # "want *his fund* to provide": an infinitive's subject is often the object of the verb above
-        if any(c.lower_ in WH for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")):
+        if any(c.lower_ in WH_WORDS for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")):
             continue  # "*which* All Black scored": the subject is the asked phrase, however it was parsed
         for subject in subjects(verb, inherit=False):
-            if any(t.lower_ in WH for t in subject.subtree):
+            if any(t.lower_ in WH_WORDS for t in subject.subtree):
                 continue
             for name in names:
                 at = doc.text.find(name, subject.left_edge.idx)
@@ -80,7 +80,7 @@ def _after_do(doc, names: tuple[str, ...]) -> list[tuple[str, str]]:
     """Do-support puts the subject between "did" and the bare verb ("when did *King Harold II* conquer"): read it
     from the word order, which holds where the small parser stumbles over such questions."""
     do = next((t for t in doc[:5] if t.lemma_ == "do" and t.i > 0), None)
-    if do is None or not any(t.tag_ in ("WDT", "WP", "WP$", "WRB") or t.lower_ in WH for t in doc[:do.i]):
+    if do is None or not any(t.tag_ in WH_TAGS or t.lower_ in WH_WORDS for t in doc[:do.i]):
         return []
     rest = doc.text[doc[do.i + 1].idx:] if do.i + 1 < len(doc) else ""
     offset = len(doc.text) - len(rest)
