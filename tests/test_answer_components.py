@@ -40,6 +40,10 @@ def labelled(text: str) -> list[tuple[str, str]]:
     ("They settled there in the 10th and 11th centuries.", [("the 10th and 11th centuries", "DATE")]),
     ("The 35-year-old has been manager for three years.", [("35-year-old", "AGE"), ("three years", "DURATION")]),
     ("12 of the 56 competition venues were built new.", [("12 of the 56 competition venues", "CARDINAL")]),
+    # fractions are shares; "a third" alone is usually an ordinal ("a third term")
+    ("Two-thirds of voters and a quarter of MPs backed the cut to one sixth.",
+     [("Two-thirds", "PERCENT"), ("a quarter", "PERCENT"), ("one sixth", "PERCENT")]),
+    ("He won a third term.", [("third", "ORDINAL")]),
 ])
 def test_quantity_grammar_keeps_units_and_scale_words(text, expected):
     assert labelled(text) == expected
@@ -94,6 +98,11 @@ def test_figures_compare_across_spellings():
     ("Which of Jet Airways and Air Sahara is ranked third?", "HUM:gr", None),  # one of two organisations
     ("What disease did the comedian die from?", "ENTY:dismed", "disease"),
     ("What stake does Renault own in Nissan?", "NUM:perc", "stake"),  # news gives stakes as percentages
+    ("Which 1950s musical will he star in on Broadway?", "ENTY:cremat", "musical"),  # the decade only dates it
+    ("Which investment fund owns the stadium?", "ENTY:other", "fund"),  # one of several funds, not an amount
+    ("How big is the pension fund?", "NUM:money", "fund"),  # an amount
+    # the wh-word misparsed as the determiner of the noun after "did": the verb says a figure is asked for
+    ("What did card fraud on UK-issued cards add up to in 2003?", "NUM:other", None),
 ])
 def test_expected_answer_type_from_the_parse(parse, question, answer_type, head):
     analysis = analyse_question(parse(question))
@@ -188,6 +197,15 @@ def test_an_abbreviation_names_the_same_thing():
     assert shares_name("The Football Association", "FA")  # either way round
     assert not shares_name("The DS is selling in Japan", "PlayStation Portable")
     assert not shares_name("Duke William II of Normandy", "King Harold II")  # titles and numerals are not names
+
+
+def test_a_clipped_place_name_names_the_place():
+    from rag.answering.naming import mentions
+
+    assert mentions("Notts police chief Steve Green said", "Nottinghamshire") > 0
+    assert mentions("a Calif. start-up", "California") > 0
+    assert mentions("Kent police said", "Kentucky") == 0  # a word, not a clipping: no full stop or "s"
+    assert mentions("the Lancs team", "Lancaster Gate") == 0  # only one-word names are clipped
 
 
 def test_periods_are_centuries_decades_and_years():

@@ -106,6 +106,16 @@ After the Siege of Harwick in 1645, Parliament ordered the walls to be pulled do
 
 The exhibition will move to the Marlow Gallery in Brockton next year. A replica of the keep was built in Brockton's Linden Park.
 """,
+    "arts_trust.txt": """Theatre trust buys former mill
+
+Lancs arts charity the Pennine Stage Trust has bought a former cotton mill in Burnley, the trust said on Thursday.
+
+The mill was owned by property investment fund Halvergate, which sold it for £1.1m. The trust will stage a revival of 1960s hit musical The Copper Kettle there next spring.
+
+The trust's chairman, Lord Ashworth, said the mill would hold 40 tonnes, or about 900 crates, of kit. Two-thirds of the trust's income comes from ticket sales, and ticket fraud on its website added up to £12,000 last year.
+
+The building's Wi-Fi is rented from Net-Stage, a local broadband firm. The trust's youth campaign, Stage Not Screen, starts in June at the Holy Trinity Church in Burnley.
+""",
 }
 
 CASES = [
@@ -157,6 +167,19 @@ CASES = [
     # a place inside a larger one: the smaller is where it happens
     ("Where will the Harwick Castle exhibition move next year?", ["Marlow Gallery"], "heritage_feature"),
     ("Where was a replica of the castle's keep built?", ["Linden Park"], "heritage_feature"),
+    # a clipped place name ("Lancs" for Lancashire) still names the place the question gives
+    ("Which Lancashire charity has bought a former mill in Burnley?", ["Pennine Stage Trust"], "arts_trust"),
+    # the noun before a name says what it is, whatever the tagger labelled it ("fund Halvergate", "musical The ...")
+    ("Which property fund owned the mill?", ["Halvergate"], "arts_trust"),
+    ("Which 1960s musical will the trust stage next spring?", ["The Copper Kettle"], "arts_trust"),
+    ("Who chairs the Pennine Stage Trust?", ["Lord Ashworth"], "arts_trust"),  # the title is part of the name
+    ("How many tonnes of kit will the mill hold?", ["40 tonnes"], "arts_trust"),  # the unit asked for
+    ("What share of the trust's income comes from ticket sales?", ["Two-thirds"], "arts_trust"),  # a fraction
+    ("What did ticket fraud on the trust's website add up to last year?", ["£12,000"], "arts_trust"),
+    # "stage" is in the question, but "Net-Stage" is one word and "Stage Not Screen" one title
+    ("Which broadband firm rents out the stage trust's Wi-Fi?", ["Net-Stage"], "arts_trust"),
+    ("What is the name of the stage trust's screen-free youth campaign?", ["Stage Not Screen"], "arts_trust"),
+    ("At which church does the trust's youth campaign start?", ["Holy Trinity Church"], "arts_trust"),
 ]
 
 # Abstained today. Known misses, in the README: "Who won the county cup final?" (not yet played: the final's two

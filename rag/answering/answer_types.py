@@ -121,7 +121,7 @@ _HEAD_WORDS = {
                  "fortune damages payout output economy",
     "NUM:perc": "percentage percent proportion share stake rate growth portion fraction",
     "NUM:other": "target goal forecast estimate projection figure level value ratio gap quota threshold limit cap "
-                 "ceiling record tally margin range",
+                 "ceiling record tally margin range reduction increase rise fall cut drop decline discount",
     "NUM:count": "number total population attendance crowd amount",
     "NUM:period": "duration period term spell sentence length",
     "NUM:dist": "distance height width depth",

@@ -13,6 +13,9 @@ from rag.answering.quantities import find_quantities
 
 NUMERIC_ENTS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"})
 _QUOTED = re.compile(r"[“\"‘']([^“”\"\n]{2,80}?)[”\"’'](?!\w)")
+# titles that are part of a person's name in English news; spaCy leaves them out of the PERSON entity
+HONORIFICS = frozenset("lord lady sir dame baroness baron earl duke duchess king queen prince princess pope saint "
+                       "emperor empress sheikh".split())
 _LEADING_DET = re.compile(r"^(?:the|a|an|this|that|these|those|its|their|his|her|our|my|your)\s", re.I)
 
 
@@ -32,8 +35,11 @@ class Candidate:
     is_list: bool = False  # several answers joined by commas and "and"
 
 
-def find_candidates(sentence: Sentence, wanted: frozenset[str], plural: bool = False) -> list[Candidate]:
-    """Candidates of the wanted labels in one sentence, most specific first where spans overlap."""
+def find_candidates(sentence: Sentence, wanted: frozenset[str], plural: bool = False,
+                    head: str | None = None) -> list[Candidate]:
+    """Candidates of the wanted labels in one sentence, most specific first where spans overlap. A name of any label
+    is a candidate too when the question's head noun (`head`, a lemma) names what it is (`named_as`), since the small
+    model's labels are often wrong ("musical *The Pajama Game*" as a place)."""
     text = sentence.span.text
     offset = sentence.span.start_char  # where the sentence starts in the passage text
     spans: list[tuple[int, int, str]] = []  # sentence-relative [a, b) and label
@@ -55,6 +61,9 @@ def find_candidates(sentence: Sentence, wanted: frozenset[str], plural: bool = F
     for e in ents:
         a, b = e.start_char - offset, e.end_char - offset
         a, b = _trim_determiner(text, a, b) if e.label_ not in NUMERIC_ENTS else (a, b)
+        if e.label_ == "PERSON" and e.start > sentence.span.start and e.doc[e.start - 1].lower_ in HONORIFICS \
+                and e.doc[e.start - 1].is_title:
+            a = e.doc[e.start - 1].idx - offset  # "Lord Liverpool", "Sir Alex Ferguson": the title is the name's
         if e.label_ == "CARDINAL" and not any(taken[a:b]) and re.fullmatch(r"(?:1[5-9]|20)\d\d", text[a:b]):
             take(a, b, "DATE")  # a year spaCy called a number
         else:
@@ -65,8 +74,8 @@ def find_candidates(sentence: Sentence, wanted: frozenset[str], plural: bool = F
     if "TITLE" in wanted:
         for a, b in _title_runs(sentence):
             a, b = a - offset, b - offset
-            if any(taken[a:b]):
-                continue
+            if any(taken[a:b]) and not _covers_entities(spans, a, b):
+                continue  # a run may hold whole entities ("Make *Love*, Not Spam"), not cut one
             spans.append((a, b, "TITLE"))
             for part in re.finditer(r"[^,]+?(?=\s+and\s+|,\s+|$)", text[a:b]):  # "Shaun of the Dead and Shrek"
                 pa, pb = a + part.start(), a + part.end()
@@ -85,11 +94,33 @@ def find_candidates(sentence: Sentence, wanted: frozenset[str], plural: bool = F
             a, b = _trim_determiner(text, chunk.start_char - offset, chunk.end_char - offset)
             if b > a and not any(s[0] == a and s[1] == b for s in spans):
                 spans.append((a, b, "NP"))
-    out = [_make(sentence, text, a, b, label) for a, b, label in spans if label in wanted]
-    out = [c for c in out if c is not None]
+    out = [_make(sentence, text, a, b, label) for a, b, label in spans
+           if label in wanted or head and label in NAMED + ("TITLE",)]
+    out = [c for c in out if c is not None and (c.label in wanted or named_as(c, head))]
     if plural:
         out += _lists(sentence, text, out)
     return out
+
+
+def named_as(candidate: Candidate, head: str | None) -> bool:
+    """The head noun (a lemma) says what the name is: it stands right before it ("hit musical *The Pajama Game*",
+    "property investment fund *Molsiris*", "the name *The Great Carsoni*", "its campaign, *Stage Not Screen*") or is
+    the name's own last word ("the *Shri Swaminarayan Mandir Temple*" for "which temple")."""
+    if not head or candidate.label not in NAMED and candidate.label != "TITLE":
+        return False
+    doc, start = candidate.sentence.span.doc, candidate.sentence.span.start
+    before = candidate.first - 1
+    if before > start and doc[before].lower_ in ("the", "a", "an", ","):  # "its campaign, Stage Not Screen,"
+        before -= 1
+    if before >= start and doc[before].lemma_.lower() == head and not doc[before].ent_type_:
+        return True
+    words = doc[candidate.first:candidate.last]
+    return len(words) > 1 and words[-1].lemma_.lower() == head and words[0].is_title
+
+
+def _covers_entities(spans: list[tuple[int, int, str]], a: int, b: int) -> bool:
+    """Every taken span that [a, b) overlaps lies wholly inside it."""
+    return all(a <= sa and sb <= b for sa, sb, _ in spans if sa < b and a < sb)
 
 
 _APPOSED_NUMBER = re.compile(r",\s(\d{1,3}),")
@@ -122,14 +153,16 @@ def trim_known(candidate: Candidate, known: Callable[[str], bool]) -> Candidate:
         return token.is_punct or token.lower_ in ("'s", "’s", "the", "a", "an") or bool(words) and all(
             known(w) for w in words)
 
-    while first < last - 1 and said(doc[first]) and not doc[first].like_num:
+    # a word glued to its neighbour is part of one word with it ("T-Mobile" keeps "Mobile" for "which mobile operator")
+    while first < last - 1 and said(doc[first]) and not doc[first].like_num and doc[first].whitespace_:
         first += 1
-    while last - 1 > first and said(doc[last - 1]) and not doc[last - 1].like_num:
+    while last - 1 > first and said(doc[last - 1]) and not doc[last - 1].like_num and doc[last - 2].whitespace_:
         last -= 1
     while first < last - 1 and doc[first].is_punct:
         first += 1
-    if (first, last) == (candidate.first, candidate.last) or candidate.label in NUMERIC_ENTS:
-        return candidate
+    if (first, last) == (candidate.first, candidate.last) or candidate.label in NUMERIC_ENTS \
+            or candidate.label in ("TITLE", "QUOTE"):
+        return candidate  # a title's words are the title, said in the question or not ("Make Love, Not Spam")
     span = doc[first:last]
     start = candidate.sentence.passage.start + span.start_char
     return Candidate(candidate.sentence, span.text, candidate.label, start, start + len(span.text), first, last,
@@ -162,7 +195,9 @@ def _proper_runs(sentence: Sentence) -> list[tuple[int, int]]:
     since it is usually a capitalised common word."""
     runs, current = [], []
     for token in [*sentence.span, None]:
-        if token is not None and token.pos_ == "PROPN" and not token.ent_type_ and token.text.isalnum():
+        joined = bool(current) and current[-1].text in ("-", "&")  # after a joiner any capitalised word: "T-Mobile"
+        if token is not None and not token.ent_type_ and token.text.isalnum() and (
+                token.pos_ == "PROPN" or joined and (token.is_title or token.is_upper)):
             current.append(token)
             continue
         if token is not None and current and token.text in ("-", "&") and not current[-1].whitespace_ \

@@ -122,7 +122,8 @@ def match_terms(question: QuestionAnalysis, sentences: list[Sentence], query_vec
             own = token_terms(token.text)
             lemma = token.lemma_.lower()
             for f in focus:
-                strength = 1.0 if f.term in own else settings.soft_match_weight * soft.get((f.lemma, lemma), 0.0)
+                strength = 1.0 if f.term in own else settings.soft_match_weight * (
+                    1.0 if _agent_of(f.lemma, lemma) else soft.get((f.lemma, lemma), 0.0))
                 if strength <= 0:
                     continue
                 best, where = matches.get(f.term, (0.0, []))
@@ -136,6 +137,16 @@ def match_terms(question: QuestionAnalysis, sentences: list[Sentence], query_vec
     for sentence in sentences:
         sentence.coverage = sum(weights.get(t, 0.0) * m[0] for t, m in sentence.matches.items()) / total \
             if total else 0.0
+
+
+AGENT_SUFFIXES = ("man", "woman", "person", "er", "r", "or")
+
+
+def _agent_of(one: str, other: str) -> bool:
+    """One lemma names the doer of the other's action: "chair" / "chairman", "lead" / "leader", "own" / "owner"
+    (English agent nouns, which the word vectors often do not put close to their verbs)."""
+    short, long = sorted((one, other), key=len)
+    return len(short) >= 3 and long.startswith(short) and long[len(short):] in AGENT_SUFFIXES
 
 
 SECOND_REFERENCE = re.compile(r"\bthe\s+(?:\d{1,3}|[a-z]+(?:-[a-z]+)?)[\s-]years?[\s-]old\b", re.I)

@@ -102,7 +102,7 @@ class ExtractiveGenerator(Generator):
             if question.descriptive:
                 out.append(self._describe(sentence, question, shared))
                 continue
-            for candidate in find_candidates(sentence, wanted, plural=question.plural):
+            for candidate in find_candidates(sentence, wanted, plural=question.plural, head=question.head):
                 candidate = trim_known(candidate, known)
                 if candidate.label in NAMED and _generic(candidate) or candidate.label == "NP" and (
                         _hollow(candidate) or thing and _restates_name(candidate, question)):
@@ -221,8 +221,8 @@ def _named(text: str, name: str, store: EvidenceStore) -> bool:
     or the most distinctive one is there too: a surname ("Blair"), but not the generic head of an organisation's
     name ("Shanda Interactive *Entertainment*")."""
     score = mentions(text, name)
-    if score == 1.0 or score == 0.0:
-        return score == 1.0
+    if score == 1.0 or score == 0.0 or " " not in name:
+        return score > 0.0  # a one-word name's partial mention is its clipped form ("Notts")
     words = [w for w in name.split() if terms(w)]
     rarest = max(words, key=lambda w: store.idf(terms(w)[0]), default=name.split()[-1])
     return mentions(text, rarest) == 1.0

@@ -16,7 +16,20 @@ def mentions(text: str, name: str) -> float:
     parts = name.split()
     if len(parts) > 1 and re.search(rf"(?<!\w){re.escape(parts[-1].lower())}(?!\w)", low):
         return 0.8
+    if len(parts) == 1 and _clipped(text, name):
+        return 0.8
     return 0.0
+
+
+_CLIPPED = re.compile(r"(?<!\w)([A-Z][a-z]{3,})(?:s|\.)(?!\w)")
+
+
+def _clipped(text: str, name: str) -> bool:
+    """`text` has the clipped form of a long one-word name: "Notts" for "Nottinghamshire", "Calif." for "California"
+    (a capitalised stem of 4+ letters, a prefix of the name, closed by "s" or a full stop)."""
+    if len(name) < 8:
+        return False
+    return any(name.startswith(stem) and len(stem) <= len(name) - 3 for stem in _CLIPPED.findall(text))
 
 
 _NUMERAL = re.compile(r"[IVXLC]+|\d+|[A-Z]\.?")

@@ -1,10 +1,10 @@
 """Numbers as news writes them, with their units: "£8m", "3.5m euros", "$7.4bn", "12%", "3-1", "7.45pm",
-"1.7:1", "the 1980s", "19th century", "35-year-old", "three years", "55,000 parking spots".
+"1.7:1", "the 1980s", "19th century", "35-year-old", "three years", "55,000 parking spots", "one sixth".
 
 spaCy's small English model often cuts these short ("£8m" -> MONEY "8", "3.5m euros" -> CARDINAL "3.5") and does
 not know scores or ratios, so candidate figures come from this grammar and spaCy's numeric entities fill the gaps.
-Labels are OntoNotes ones where they exist (MONEY, PERCENT, DATE, TIME, QUANTITY, CARDINAL, ORDINAL) plus SCORE,
-RATIO, AGE and DURATION.
+Labels are OntoNotes ones where they exist (MONEY, PERCENT, DATE, TIME, QUANTITY, CARDINAL, ORDINAL; a fraction is a
+PERCENT, a share) plus SCORE, RATIO, AGE and DURATION.
 """
 
 from __future__ import annotations
@@ -59,6 +59,10 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
                          rf"(?:\s(?:a|per)\s(?:year|month|week|day|share|head))?", re.I)),
     ("PERCENT", re.compile(rf"(?<![\w.])(?:{_NUM}|{_WORDNUM})(?:\s?[-–]\s?(?:{_NUM}))?\s?(?:%|per\s?cent\b|"
                            rf"percent\b|percentage points?\b)", re.I)),
+    # fractions: "one sixth", "two-thirds", "a quarter of" (alone, "a third" is usually an ordinal: "a third term")
+    ("PERCENT", re.compile(r"(?<![\w-])(?:(?:one|two|three|four|five|six|seven|eight|nine)[- ](?:half|halves|"
+                           r"thirds?|quarters?|fifths?|sixths?|sevenths?|eighths?|ninths?|tenths?)|a[- ](?:half|third|"
+                           r"quarter|fifth|sixth|seventh|eighth|ninth|tenth)(?=\sof\s))(?![\w-])", re.I)),
     ("TIME", re.compile(r"(?<![\w.:])(?:[01]\d|2[0-3])[0-5]\d\s(?:GMT|BST|UTC|CET|EST|ET|PT|local time)\b|"
                         r"(?<![\w.:])(?:[01]?\d|2[0-3])(?:[:.][0-5]\d)?\s?(?:am|pm|a\.m\.|p\.m\.)(?!\w)"
                         r"(?:\s(?:GMT|BST|EST|ET|PT|CET|UTC|local time))?|(?<![\w.:])(?:[01]?\d|2[0-3]):[0-5]\d"

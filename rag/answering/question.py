@@ -171,6 +171,9 @@ def _answer_type(doc, wh, classify: HeadClassifier):
         return (fine if fine and fine.startswith("HUM:") else "HUM:ind"), role
     # what / which
     head = _modified_noun(wh)
+    while head is not None and head.ent_type_ == "DATE" and head.i + 1 < len(doc) \
+            and doc[head.i + 1].pos_ in ("NOUN", "ADJ", "PROPN") and not doc[head.i + 1].ent_type_:
+        head = doc[head.i + 1]  # "which 1950s *musical*": the decade dates the thing asked for
     if head is None:
         if wh.head.lemma_ in ("of",) or (wh.i + 1 < len(doc) and doc[wh.i + 1].lower_ == "of"):
             of = doc[wh.i + 1]
@@ -182,10 +185,14 @@ def _answer_type(doc, wh, classify: HeadClassifier):
     if head is not None:
         head = _through_of(head)
         fine = _head_class(head, classify)
+        if fine == "NUM:money" and word == "which":
+            return "ENTY:other", head  # "which fund", "which bid": one of several things, not an amount
         if fine:
             return fine, head
         return "ENTY:other", head
     verb = wh.head if wh.head.lemma_ not in ("to", "at", "by") else wh.head.head
+    if verb.pos_ not in ("VERB", "AUX"):  # the wh-word misparsed as a noun's determiner: the clause's verb
+        verb = next((t for t in doc if t.dep_ == "ROOT"), verb)
     if verb.lemma_ == "stand" and any(c.lower_ == "for" for c in verb.children):
         return "ABBR:exp", None
     if verb.lemma_.lower() in QUANTITY_VERBS:
@@ -243,6 +250,8 @@ def _modified_noun(token):
     """The noun a wh- or how-word modifies ("which *club*", "how many *jobs*")."""
     if token.dep_ in ("det", "amod", "advmod", "nummod", "dep") and token.head.pos_ in ("NOUN", "PROPN") \
             and token.head.i > token.i:
+        if any(t.pos_ == "AUX" or t.tag_ in ("VBD", "VBZ", "VBP", "MD") for t in token.doc[token.i + 1:token.head.i]):
+            return None  # a misparse: "what did card *fraud* add up to" asks about no noun
         return token.head
     nxt = token.doc[token.i + 1] if token.i + 1 < len(token.doc) else None
     while nxt is not None and (nxt.pos_ in ("ADJ", "NOUN", "PROPN") or nxt.tag_ in ("VBG", "VBN")) \

@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 
 from rag.answering.answer_types import compatibility
-from rag.answering.candidates import NUMERIC_ENTS, Candidate
+from rag.answering.candidates import NUMERIC_ENTS, Candidate, named_as
 from rag.answering.dating import relative_years
 from rag.answering.evidence import EvidenceStore, Sentence, coverage_of, token_terms
 from rag.answering.naming import mentions
@@ -81,6 +81,8 @@ def candidate_features(candidate: Candidate, question: QuestionAnalysis, shared:
     if question.answer_type == "ENTY:other" and question.head and candidate.label in NUMERIC_LABELS:
         features["type"] *= OTHER_HEAD_FIGURE  # "what *disease*", "what *campaign*": a thing, not a date or figure
     doc = sentence.span.doc
+    if question.unit and candidate.label == "QUANTITY" and stem(question.unit) in token_terms(candidate.text):
+        features["type"] = 1.0  # "how many tonnes": "3,217 tonnes" counts the very unit asked for
     if _named_by_head(doc, candidate, question) or question.choices and candidate.text in question.choices:
         features["type"] = 1.0  # named as what is asked for, or one of the alternatives the question offers
     own = [t for t in doc[candidate.first:candidate.last] if not t.is_punct]
@@ -129,8 +131,11 @@ def _named_by_head(doc, candidate: Candidate, question: QuestionAnalysis) -> boo
     follows the noun, as in "Chelsea *striker* Adrian Mutu"). Only for things and places: a name before a person's
     role says where or what they serve ("the Manchester Central *MP*"). Only spaCy's entities, not any capitalised
     word ("Charming *City*")."""
-    if not question.head or candidate.label not in NAME_LABELS or question.coarse == "NUM" \
-            or question.answer_type == "HUM:ind":
+    if not question.head or question.coarse == "NUM":
+        return False
+    if named_as(candidate, question.head):
+        return True  # "hit musical The Pajama Game" for "which musical"
+    if candidate.label not in NAME_LABELS or question.answer_type == "HUM:ind":
         return False
     after = doc[candidate.last] if candidate.last < len(doc) else None
     if after is None or after.lemma_.lower() != question.head:
@@ -222,7 +227,10 @@ def _head_feature(candidate: Candidate, question: QuestionAnalysis) -> float:
     if not head:
         return 0.0
     target = stem(head)
-    lo = max(candidate.sentence.span.start, candidate.first - 3)
+    # a counted unit follows its number ("3,217 *tonnes*"); one before it counts something else ("3,217 tonnes, or
+    # about 113.5m ounces")
+    lo = candidate.first if question.unit and candidate.label in NUMERIC_LABELS else max(
+        candidate.sentence.span.start, candidate.first - 3)
     hi = min(candidate.sentence.span.end, candidate.last + 3)
     whole = candidate.last - candidate.first == 1
     titled = question.coarse == "HUM"  # "Duke William" answers "the duke"; "this year" does not answer "which year"
