@@ -262,3 +262,44 @@ def test_relative_years_resolve_against_the_article_date():
     assert relative_years("GDP will pass 2 trillion yuan this year, after last year's 9%", dt.date(2025, 3, 1)) \
         == [2025, 2024]
     assert relative_years("this year", None) == []
+
+
+def _sentence(parse, text: str):
+    """A whole text as one retrieved sentence (as the answerer sees it), parsed by the product's pipeline."""
+    import numpy as np
+
+    from rag.answering.evidence import Sentence
+    from rag.models import Passage
+
+    doc = parse(text)
+    passage = Passage(doc_id="d", chunk_id="d:0", text=text, score=1.0, start=0, end=len(text))
+    return Sentence(passage=passage, rank=0, position=0, start=0, end=len(text), vector=np.zeros(3), span=doc[:])
+
+
+def test_a_number_in_a_name_is_not_a_figure(parse):
+    from rag.answering.candidates import find_candidates
+
+    found = find_candidates(_sentence(parse, "Each laptop comes with the game Starfall 2 and 3 free films."),
+                            frozenset({"CARDINAL"}))
+    assert [c.text for c in found] == ["3"]  # "Starfall 2" is a title; "3 free films" counts films
+
+
+def test_a_figure_counting_another_makers_things_does_not_answer(parse):
+    from rag.answering.candidates import find_candidates
+    from rag.answering.constraints import counts_another
+
+    question = analyse_question(parse("How many PSP consoles were sold in Europe?"))
+    assert question.kind == "PSP"
+    other = find_candidates(_sentence(parse, "Shops in Europe sold the 87,000 DS handhelds."), frozenset({"CARDINAL"}))
+    same = find_candidates(_sentence(parse, "Shops in Europe sold 50,000 PSP consoles."), frozenset({"CARDINAL"}))
+    assert [counts_another(c, question) for c in other] == [True]
+    assert [counts_another(c, question) for c in same] == [False]
+    plain = analyse_question(parse("How many consoles were sold in Europe?"))
+    assert not counts_another(other[0], plain)  # no maker asked for: any console counts
+
+
+def test_a_numeral_alone_is_no_name():
+    from rag.answering.naming import only_numerals
+
+    assert only_numerals("III") and only_numerals("II B.")
+    assert not only_numerals("Richard II") and not only_numerals("Idol")

@@ -77,6 +77,8 @@ Software maker Orbis will launch a similar desktop search tool for its laptops c
 The pop singer Marla, whose real name is Jessica Tran, will promote the tool in a television campaign.
 
 Orbis sold 300,000 laptops in Japan in the first week of sales, the company said. Sales in Germany begin next year.
+
+In France, shops sold 40,000 Kestrel tablets in the first week. Each laptop will come bundled with the game Starfall 2.
 """,
     "housing_report.txt": """Rents outpace wages, report finds
 
@@ -205,6 +207,8 @@ UNANSWERABLE = [
     "Who rebuilt the keep of Harwick Castle in the 16th century?",
     # the names are there, the founding is not: who did it needs the doing
     "Who founded Harwick Castle?",
+    # the figure counts another maker's tablets ("40,000 Kestrel tablets")
+    "How many Orbis tablets were sold in France in the first week?",
 ]
 
 

@@ -53,10 +53,12 @@ def find_candidates(sentence: Sentence, wanted: frozenset[str], plural: bool = F
     ents = list(sentence.span.ents)
     # figures from the grammar first (they carry units), except bare numbers inside a spaCy date or time
     for q in find_quantities(text):
-        inside_date = q.label == "CARDINAL" and any(
-            e.label_ in ("DATE", "TIME") and e.start_char - offset <= q.start and q.end <= e.end_char - offset
-            for e in ents)
-        if not inside_date:
+        # a bare number inside a date is the date's; inside a name, or right after a proper noun, the name's
+        # ("Spider-Man 2", "Channel 4")
+        inside = q.label == "CARDINAL" and (any(
+            (e.label_ in ("DATE", "TIME") or e.label_ in NAMED) and e.start_char - offset <= q.start
+            and q.end <= e.end_char - offset for e in ents) or _after_name(sentence, offset + q.start))
+        if not inside:
             take(q.start, q.end, q.label)
     for e in ents:
         a, b = e.start_char - offset, e.end_char - offset
@@ -100,6 +102,18 @@ def find_candidates(sentence: Sentence, wanted: frozenset[str], plural: bool = F
     if plural:
         out += _lists(sentence, text, out)
     return out
+
+
+def _after_name(sentence: Sentence, char: int) -> bool:
+    """The token at `char` is a number directly after a proper noun and counts no noun after it ("Shrek 2 on DVD",
+    not "Sony's 3 million consoles")."""
+    doc = sentence.span.doc
+    span = doc.char_span(char, char + 1, alignment_mode="expand")
+    if span is None or span.start <= sentence.span.start:
+        return False
+    token = span[0]
+    before, after = doc[token.i - 1], doc[token.i + 1] if token.i + 1 < len(doc) else None
+    return before.pos_ == "PROPN" and bool(before.whitespace_) and not (after is not None and after.pos_ == "NOUN")
 
 
 def named_as(candidate: Candidate, head: str | None) -> bool:

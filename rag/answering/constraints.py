@@ -1,12 +1,14 @@
-"""Hard constraints of a question that evidence must meet: the year, edition, period and place it asks about. An
-article that reports other years or editions, or a sentence where the verb happens in another place, cannot answer."""
+"""Hard constraints of a question that evidence must meet: the year, edition, period, place and kind of thing it asks
+about. An article that reports other years or editions, a sentence where the verb happens in another place, or a
+figure that counts another maker's things, cannot answer."""
 
 from __future__ import annotations
 
 import re
 
 from rag.answering.evidence import Sentence
-from rag.answering.naming import mentions
+from rag.answering.candidates import Candidate
+from rag.answering.naming import mentions, shares_name
 from rag.answering.question import PLACE_LABELS, QuestionAnalysis
 from rag.answering.scoring import YEAR
 from rag.models import Passage
@@ -66,6 +68,22 @@ def elsewhere(question: QuestionAnalysis, sentence: Sentence) -> bool:
                         c.dep_ == "pobj" and c.ent_type_ in PLACE_LABELS for c in prep.children):
                     return True
     return False
+
+
+def counts_another(candidate: Candidate, question: QuestionAnalysis) -> bool:
+    """The figure counts things of another name than the question's kind ("the 87,000 *DS* handhelds" for "how many
+    *PSP* consoles"): the proper nouns between it and the noun it counts name neither the same thing nor its
+    initials."""
+    if question.kind is None:
+        return False
+    doc, end = candidate.sentence.span.doc, candidate.sentence.span.end
+    i = candidate.last
+    while i < end and doc[i].pos_ == "PROPN":
+        i += 1
+    if i == candidate.last or i >= end or doc[i].pos_ != "NOUN":
+        return False
+    other = doc[candidate.last:i].text
+    return not shares_name(other, question.kind) and not shares_name(question.kind, other)
 
 
 # lower-case "century": "20th Century Fox" is a name

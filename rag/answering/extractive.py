@@ -17,11 +17,11 @@ from pydantic import BaseModel
 
 from rag.answering.answer_types import COMPATIBLE, HEAD_NOUNS, NAMED, coarse
 from rag.answering.candidates import Candidate, find_candidates, trim_known
-from rag.answering.constraints import elsewhere, unstated_ordinal, unstated_period, unstated_year
+from rag.answering.constraints import counts_another, elsewhere, unstated_ordinal, unstated_period, unstated_year
 from rag.answering.dating import relative_year_note
 from rag.answering.descriptions import description
 from rag.answering.evidence import EvidenceStore, Sentence, gather, match_terms
-from rag.answering.naming import mentions
+from rag.answering.naming import mentions, only_numerals
 from rag.answering.generator import ABSTAIN_TEXT, Generator
 from rag.answering.quantities import normalise_figure
 from rag.answering.question import PLACE_LABELS, QuestionAnalysis
@@ -104,8 +104,10 @@ class ExtractiveGenerator(Generator):
                 continue
             for candidate in find_candidates(sentence, wanted, plural=question.plural, head=question.head):
                 candidate = trim_known(candidate, known)
-                if candidate.label in NAMED and _generic(candidate) or candidate.label == "NP" and (
-                        _hollow(candidate) or thing and _restates_name(candidate, question)):
+                if candidate.label in NAMED and (_generic(candidate) or only_numerals(candidate.text)) \
+                        or candidate.label == "NP" and (
+                        _hollow(candidate) or thing and _restates_name(candidate, question)) \
+                        or candidate.label in FIGURE_LABELS and counts_another(candidate, question):
                     continue  # "Province" left of "Zhejiang Province" once the question's "Zhejiang" is trimmed,
                     # "whose" of "whose real name" once "real name" is
                 features = candidate_features(candidate, question, shared, weights_by_term, question_terms)

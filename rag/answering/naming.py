@@ -35,10 +35,16 @@ def _clipped(text: str, name: str) -> bool:
 _NUMERAL = re.compile(r"[IVXLC]+|\d+|[A-Z]\.?")
 
 
+def only_numerals(text: str) -> bool:
+    """Every word is a numeral or an initial ("III", "II", "B."): a part of a name, not a name."""
+    words = text.split()
+    return bool(words) and all(_NUMERAL.fullmatch(w) for w in words)
+
+
 def shares_name(text: str, name: str) -> bool:
     """`text` has a distinctive word of `name` (not a title like "King" or a numeral like "II"): it may be the same
     party, called otherwise ("William" for "William the Conqueror")."""
-    words = [w for w in name.split() if len(w) > 1 and not _NUMERAL.fullmatch(w) and w.lower() not in HEAD_NOUNS
+    words = [w for w in name.split() if len(w) > 1 and not only_numerals(w) and w.lower() not in HEAD_NOUNS
              and w[:1].isupper()] or name.split()
     return any(mentions(text, word) == 1.0 for word in words) or _abbreviated(text, name) \
         or _abbreviated(name, text)

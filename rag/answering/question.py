@@ -77,6 +77,7 @@ class QuestionAnalysis(BaseModel):
     places: tuple[tuple[str, str, str], ...] = ()  # (verb lemma, preposition, place): "sold *in Europe*"
     actors: tuple[tuple[str, str], ...] = ()  # (verb lemma, name): "when did *King Harold II conquer* England"; not
     # groups ("the Normans"), whose doings news credits to their leaders
+    kind: str | None = None  # the name that makes the head noun one maker's or brand's: "how many *PSP* consoles"
 
     @property
     def coarse(self) -> str:
@@ -117,7 +118,17 @@ def analyse_question(doc, classify: HeadClassifier | None = None) -> QuestionAna
         plural=head is not None and head.tag_ in ("NNS", "NNPS"), verb=verb, focus=tuple(unique),
         names=names, details=tuple(dict.fromkeys([*groups, *figures])),
         choices=doc[min(choices):max(choices) + 1].text if choices else None, preposition=_preposition(doc, wh),
-        places=_places(doc), actors=actors(doc, names))
+        places=_places(doc), actors=actors(doc, names), kind=_kind(head))
+
+
+def _kind(head) -> str | None:
+    """The proper nouns right before the head noun ("how many *Nintendo DS* consoles"), if any."""
+    if head is None:
+        return None
+    first = head.i
+    while first > 0 and head.doc[first - 1].pos_ == "PROPN" and head.doc[first - 1].dep_ == "compound":
+        first -= 1
+    return head.doc[first:head.i].text if first < head.i else None
 
 
 def _answer_type(doc, wh, classify: HeadClassifier):
