@@ -44,6 +44,7 @@ def labelled(text: str) -> list[tuple[str, str]]:
     ("Two-thirds of voters and a quarter of MPs backed the cut to one sixth.",
      [("Two-thirds", "PERCENT"), ("a quarter", "PERCENT"), ("one sixth", "PERCENT")]),
     ("He won a third term.", [("third", "ORDINAL")]),
+    ("It covers 20,000 square metres, or 2 sq km.", [("20,000 square metres", "QUANTITY"), ("2 sq km", "QUANTITY")]),
 ])
 def test_quantity_grammar_keeps_units_and_scale_words(text, expected):
     assert labelled(text) == expected
@@ -303,3 +304,21 @@ def test_a_numeral_alone_is_no_name():
 
     assert only_numerals("III") and only_numerals("II B.")
     assert not only_numerals("Richard II") and not only_numerals("Idol")
+
+
+@pytest.mark.parametrize(("question", "text", "precise", "vague"), [
+    ("On what date did the console go on sale?", "It went on sale at the end of 2004, in Japan on 2 December.",
+     "2 December", "the end of 2004"),
+    ("What time did the band take the stage?", "The band took the stage on Friday night at around 11pm.",
+     "11pm", "Friday night"),
+])
+def test_what_date_and_what_time_prefer_a_day_and_a_clock_time(parse, question, text, precise, vague):
+    from rag.answering.answer_types import COMPATIBLE
+    from rag.answering.candidates import find_candidates
+    from rag.answering.scoring import candidate_features
+
+    analysis = analyse_question(parse(question))
+    wanted = frozenset(COMPATIBLE[analysis.answer_type])
+    types = {c.text: candidate_features(c, analysis, {}, {}, set())["type"]
+             for c in find_candidates(_sentence(parse, text), wanted)}
+    assert types[precise] > types[vague] > 0

@@ -118,6 +118,12 @@ The trust's chairman, Lord Ashworth, said the mill would hold 40 tonnes, or abou
 
 The building's Wi-Fi is rented from Net-Stage, a local broadband firm. The trust's youth campaign, Stage Not Screen, starts in June at the Holy Trinity Church in Burnley.
 """,
+    "tech_console.txt": """Zentra brings Pocket console to Europe
+
+Games maker Zentra will launch its Pocket handheld console in Europe next month. Since going on sale in Asia at the end of 2004, the Pocket has sold 2m units.
+
+The first Pocket launch event in London starts on Friday evening, and doors open at 8pm. Zentra is also building 20,000 square metres of offices in Leeds. The Pocket first went on sale in Asia on 2 December.
+""",
 }
 
 CASES = [
@@ -182,6 +188,10 @@ CASES = [
     ("Which broadband firm rents out the stage trust's Wi-Fi?", ["Net-Stage"], "arts_trust"),
     ("What is the name of the stage trust's screen-free youth campaign?", ["Stage Not Screen"], "arts_trust"),
     ("At which church does the trust's youth campaign start?", ["Holy Trinity Church"], "arts_trust"),
+    # "what date" wants a day and "what time" a clock time, not a vaguer one; an area is two words of unit
+    ("On what date did the Pocket go on sale in Asia?", ["2 December"], "tech_console"),
+    ("What time do doors open at the London launch event?", ["8pm"], "tech_console"),
+    ("How much office space is Zentra building in Leeds?", ["20,000 square metres"], "tech_console"),
 ]
 
 # Abstained today. Known misses, in the README: "Who won the county cup final?" (not yet played: the final's two

@@ -28,6 +28,8 @@ _CURRENCY_WORD = rf"(?:(?:[A-Z][a-z]+\s)?(?:{'|'.join(CURRENCY_WORDS)}))"
 _UNIT = ("km kilometres kilometers kilometre kilometer miles mile metres meters metre meter cm mm feet foot ft "
          "inches yards kg kilograms kilos tonnes tons pounds lb lbs grams mph km/h kph degrees litres liters "
          "gallons barrels acres hectares sq square mw gw kwh gb mb tb mbps ghz").split()
+# "square metres", "sq km", "cubic feet": an area or volume unit is two words
+_AREA = r"(?:square|sq|cubic)\.?\s(?:kilomet(?:re|er)s?|met(?:re|er)s?|miles?|feet|foot|ft|yards?|km|m|mi|cm)"
 _PERIOD = r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centuries|century|seasons?)"
 _APPROX = r"(?:(?:about|around|almost|nearly|roughly|some|over|under|more than|less than|up to|at least|" \
           r"an estimated|approximately|just over|just under)\s)?"
@@ -81,8 +83,8 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
     ("DURATION", re.compile(rf"(?<![\w.-]){_APPROX}(?!(?:1[5-9]|20)\d\d\b)(?:{_NUM}|{_WORDNUM}|a|an)"
                             rf"(?:\s?(?:-|to|or)\s?(?:{_NUM}|"
                             rf"{_WORDNUM}))?[\s-](?:and\sa\shalf\s)?{_PERIOD}\b(?!\sold|-old|\sago)", re.I)),
-    ("QUANTITY", re.compile(rf"(?<![\w.]){_APPROX}(?:{_NUM}|{_WORDNUM}){_SCALE}?\s?(?:{'|'.join(_UNIT)})(?![\w/])",
-                            re.I)),
+    ("QUANTITY", re.compile(rf"(?<![\w.]){_APPROX}(?:{_NUM}|{_WORDNUM}){_SCALE}?\s?(?:{_AREA}|{'|'.join(_UNIT)})"
+                            r"(?![\w/])", re.I)),
     ("ORDINAL", re.compile(r"(?<!\w)(?:\d{1,3}(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|"
                            r"eighth|ninth|tenth|eleventh|twelfth|twentieth|last)(?!\w)", re.I)),
     # "12 of the 56 venues"

@@ -50,6 +50,11 @@ def _conflicts(details: tuple[str, ...], text: str, pattern: re.Pattern) -> bool
 LIGHT_VERBS = frozenset({"be", "do", "have", "get", "make", "take"})
 # a figure answering a "what N" question whose noun is no kind of figure (fine classes list the nouns that are)
 OTHER_HEAD_FIGURE = 0.4
+# "what time" wants a clock time and "what date" a day: a vaguer one ("Friday night", "the end of 2004") counts this
+# much (set by hand, like OTHER_HEAD_FIGURE: well below a precise one, above the wrong kind)
+VAGUE_TIME = 0.6
+_DAY = re.compile(r"(?<![\d.,])(?:[12]?\d|3[01])(?:st|nd|rd|th)?(?![\d.,])|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|"
+                  r"\b(?:today|yesterday|tomorrow)\b", re.I)
 NUMERIC_LABELS = NUMERIC_ENTS | {"SCORE", "RATIO", "AGE", "DURATION"}  # spaCy's figures and the quantity grammar's
 FEATURES = ("type", "similarity", "coverage", "window", "names", "proximity", "dependency", "head", "in_question",
             "rank", "number", "verb", "role", "previous", "standing", "aside", "conflict")
@@ -80,6 +85,8 @@ def candidate_features(candidate: Candidate, question: QuestionAnalysis, shared:
     features["type"] = compatibility(question.answer_type, candidate.label)
     if question.answer_type == "ENTY:other" and question.head and candidate.label in NUMERIC_LABELS:
         features["type"] *= OTHER_HEAD_FIGURE  # "what *disease*", "what *campaign*": a thing, not a date or figure
+    if _vague(candidate, question):
+        features["type"] *= VAGUE_TIME
     doc = sentence.span.doc
     if question.unit and candidate.label == "QUANTITY" and stem(question.unit) in token_terms(candidate.text):
         features["type"] = 1.0  # "how many tonnes": "3,217 tonnes" counts the very unit asked for
@@ -123,6 +130,15 @@ def candidate_features(candidate: Candidate, question: QuestionAnalysis, shared:
         features["role"] = float(question.role is not None and role_of(root) == question.role)
     features["aside"] = float(_in_parentheses(doc, candidate))
     return features
+
+
+def _vague(candidate: Candidate, question: QuestionAnalysis) -> bool:
+    """A time without a clock reading for "what time", or a date without a day for "what date"."""
+    if question.answer_type == "NUM:time" and candidate.label == "TIME":
+        return not any(ch.isdigit() for ch in candidate.text)
+    if question.head == "date" and candidate.label == "DATE":
+        return _DAY.search(candidate.text) is None
+    return False
 
 
 def _named_by_head(doc, candidate: Candidate, question: QuestionAnalysis) -> bool:
