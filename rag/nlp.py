@@ -35,9 +35,11 @@ class Analyzer:
         missing = {"parser", "ner", "lemmatizer"} - set(self.nlp.pipe_names)
         if missing:
             raise ModelLoadError(f"spaCy pipeline {settings.model!r} lacks {', '.join(sorted(missing))}")
+        _register_line_breaks()
+        self.nlp.add_pipe(LINE_BREAKS, before="parser")
         self.nlp.max_length = max(self.nlp.max_length, settings.max_chars + 1)
         self.name = f"{self.nlp.meta.get('lang', 'xx')}_{self.nlp.meta.get('name', settings.model)}" \
-                    f"-{self.nlp.meta.get('version', '?')}"
+                    f"-{self.nlp.meta.get('version', '?')}+{LINE_BREAKS}"
         self._cache: OrderedDict[bytes, object] = OrderedDict()
         self._lock = threading.Lock()
         log.info("spaCy pipeline %s (%s)", self.name, ", ".join(self.nlp.pipe_names))
@@ -84,6 +86,25 @@ class Analyzer:
     @lru_cache(maxsize=512)  # noqa: B019 - one Analyzer per settings lives as long as the process
     def _parse(self, text: str):
         return self.nlp(text)
+
+
+LINE_BREAKS = "rag_line_breaks"
+
+
+def _register_line_breaks() -> None:
+    """A blank line ends a sentence: a headline is not parsed as part of the text's first sentence (the parser keeps
+    boundaries set before it)."""
+    from spacy.language import Language
+
+    if Language.has_factory(LINE_BREAKS):
+        return
+
+    @Language.component(LINE_BREAKS)
+    def line_breaks(doc):
+        for token in doc[:-1]:
+            if token.is_space and token.text.count("\n") >= 2:
+                doc[token.i + 1].is_sent_start = True
+        return doc
 
 
 @lru_cache(maxsize=None)

@@ -104,6 +104,7 @@ def test_figures_compare_across_spellings():
     ("How big is the pension fund?", "NUM:money", "fund"),  # an amount
     # the wh-word misparsed as the determiner of the noun after "did": the verb says a figure is asked for
     ("What did card fraud on UK-issued cards add up to in 2003?", "NUM:other", None),
+    ("At which Expo 2005 venue will Toyota show its robots?", "LOC:other", "venue"),  # a number inside the compound
 ])
 def test_expected_answer_type_from_the_parse(parse, question, answer_type, head):
     analysis = analyse_question(parse(question))
@@ -311,8 +312,11 @@ def test_a_numeral_alone_is_no_name():
      "2 December", "the end of 2004"),
     ("What time did the band take the stage?", "The band took the stage on Friday night at around 11pm.",
      "11pm", "Friday night"),
+    # a quantity measures what its unit measures: "how fast" wants a speed, not a length
+    ("How fast does the robot walk?", "The robot, two feet taller than its rival, walks at about 3km/h.",
+     "about 3km/h", "two feet"),
 ])
-def test_what_date_and_what_time_prefer_a_day_and_a_clock_time(parse, question, text, precise, vague):
+def test_the_precise_kind_of_time_or_quantity_is_preferred(parse, question, text, precise, vague):
     from rag.answering.answer_types import COMPATIBLE
     from rag.answering.candidates import find_candidates
     from rag.answering.scoring import candidate_features
@@ -322,3 +326,33 @@ def test_what_date_and_what_time_prefer_a_day_and_a_clock_time(parse, question, 
     types = {c.text: candidate_features(c, analysis, {}, {}, set())["type"]
              for c in find_candidates(_sentence(parse, text), wanted)}
     assert types[precise] > types[vague] > 0
+
+
+def test_a_candidates_articles_and_the_head_alone_are_not_the_questions_words(parse):
+    from rag.answering.candidates import find_candidates
+    from rag.answering.scoring import candidate_features
+
+    question = analyse_question(parse("Which show won the best comedy award?"))
+    found = {c.text: c for c in find_candidates(_sentence(parse, "The winner was The Simpsons, a long-running show."),
+                                                frozenset({"ORG", "PROPN", "TITLE", "WORK_OF_ART", "NP"}))}
+    simpsons = next(c for text, c in found.items() if "Simpsons" in text)
+    assert candidate_features(simpsons, question, {}, {}, {"show", "won", "best", "comedi", "award"})[
+        "in_question"] == 0.0
+
+
+def test_a_headline_is_not_parsed_into_the_first_sentence():
+    """A blank line ends a sentence, in stored analyses as in parsed questions: the lead's subject is its own."""
+    analyzer = get_analyzer(NlpSettings())
+    text = "Visitor numbers rise across the region\n\nScotland saw the smallest rise in visitor numbers."
+    for doc in (analyzer.parse(text), analyzer.read(analyzer.analyse_many([text])[0][0])):
+        scotland = next(t for t in doc if t.text == "Scotland")
+        assert scotland.sent.text.startswith("Scotland")
+        assert scotland.head.text == "saw"
+
+
+def test_trimming_the_questions_words_leaves_no_hanging_preposition(parse):
+    from rag.answering.candidates import find_candidates, trim_known
+
+    found = find_candidates(_sentence(parse, "He served the King of Westland for a decade."), frozenset({"NP"}))
+    king = next(c for c in found if c.text.startswith("King"))
+    assert trim_known(king, lambda term: term == "westland").text == "King"

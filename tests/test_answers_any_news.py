@@ -124,6 +124,14 @@ Games maker Zentra will launch its Pocket handheld console in Europe next month.
 
 The first Pocket launch event in London starts on Friday evening, and doors open at 8pm. Zentra is also building 20,000 square metres of offices in Leeds. The Pocket first went on sale in Asia on 2 December.
 """,
+    "travel_sport.txt": """Visitor numbers rise across the region
+
+Scotland saw the smallest rise in visitor numbers last year, while Wales saw the biggest, the tourism board said.
+
+Non-League Harfield will host Premiership side Dunmore in the FA Cup third round. The club's mascot, a robot called Ferris, stands two feet taller than its rival and walks at about 3km/h.
+
+Dunmore manager Paul Hart admitted his side did not score enough goals in their 2-1 win over Ashby Town. Striker Ian Cole got the winning goal with a late header.
+""",
 }
 
 CASES = [
@@ -192,6 +200,12 @@ CASES = [
     ("On what date did the Pocket go on sale in Asia?", ["2 December"], "tech_console"),
     ("What time do doors open at the London launch event?", ["8pm"], "tech_console"),
     ("How much office space is Zentra building in Leeds?", ["20,000 square metres"], "tech_console"),
+    # the opposite superlative in the candidate's own clause ("Scotland saw the *smallest* rise")
+    ("Which nation saw the biggest rise in visitor numbers?", ["Wales"], "travel_sport"),
+    ("Which non-League club will host Dunmore in the FA Cup?", ["Harfield"], "travel_sport"),  # all of "Non-League"
+    ("How fast does the robot Ferris walk?", ["3km/h", "about 3km/h"], "travel_sport"),  # a speed, not a length
+    # "Hart admitted his side did *not* score": the doer of the asked verb, and only when it is not negated
+    ("Who scored Dunmore's winning goal against Ashby Town?", ["Ian Cole"], "travel_sport"),
 ]
 
 # Abstained today. Known misses, in the README: "Who won the county cup final?" (not yet played: the final's two

@@ -12,6 +12,8 @@ from rag.answering.evidence import Sentence, token_terms
 from rag.answering.quantities import find_quantities
 
 NUMERIC_ENTS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"})
+# amounts (not dates, times or ranks): what another article may state differently
+FIGURE_LABELS = frozenset({"MONEY", "PERCENT", "RATIO", "CARDINAL", "QUANTITY", "SCORE", "AGE", "DURATION"})
 _QUOTED = re.compile(r"[“\"‘']([^“”\"\n]{2,80}?)[”\"’'](?!\w)")
 # titles that are part of a person's name in English news; spaCy leaves them out of the PERSON entity
 HONORIFICS = frozenset("lord lady sir dame baroness baron earl duke duchess king queen prince princess pope saint "
@@ -167,13 +169,26 @@ def trim_known(candidate: Candidate, known: Callable[[str], bool]) -> Candidate:
         return token.is_punct or token.lower_ in ("'s", "’s", "the", "a", "an") or bool(words) and all(
             known(w) for w in words)
 
-    # a word glued to its neighbour is part of one word with it ("T-Mobile" keeps "Mobile" for "which mobile operator")
-    while first < last - 1 and said(doc[first]) and not doc[first].like_num and doc[first].whitespace_:
-        first += 1
-    while last - 1 > first and said(doc[last - 1]) and not doc[last - 1].like_num and doc[last - 2].whitespace_:
-        last -= 1
+    # whole words only: tokens written without a space between them go together ("T-Mobile" keeps "Mobile" for
+    # "which mobile operator"; "non-League Yeading" loses all of "non-League")
+    words, i = [], first
+    while i < last:
+        j = i + 1
+        while j < last and not doc[j - 1].whitespace_:
+            j += 1
+        words.append((i, j))
+        i = j
+    dropped = lambda a, b: all(said(t) and not t.like_num for t in doc[a:b])  # noqa: E731
+    while len(words) > 1 and dropped(*words[0]):
+        words.pop(0)
+    while len(words) > 1 and dropped(*words[-1]):
+        words.pop()
+    first, last = words[0][0], words[-1][1]
     while first < last - 1 and doc[first].is_punct:
         first += 1
+    while last - 1 > first and doc[last - 1].pos_ in ("ADP", "DET", "CCONJ", "PART") and (last, first) != (
+            candidate.last, candidate.first):
+        last -= 1  # what trimming left hanging: "King *of*" of "King of France" once "France" is gone
     if (first, last) == (candidate.first, candidate.last) or candidate.label in NUMERIC_ENTS \
             or candidate.label in ("TITLE", "QUOTE"):
         return candidate  # a title's words are the title, said in the question or not ("Make Love, Not Spam")

@@ -86,6 +86,36 @@ def counts_another(candidate: Candidate, question: QuestionAnalysis) -> bool:
     return not shares_name(other, question.kind) and not shares_name(question.kind, other)
 
 
+_EXTREMES = (("biggest largest greatest", "smallest"), ("highest", "lowest"), ("most", "least fewest"),
+             ("best", "worst"), ("longest", "shortest"), ("fastest", "slowest"), ("oldest", "youngest newest"),
+             ("strongest", "weakest"), ("richest", "poorest"), ("heaviest", "lightest"), ("hottest warmest", "coldest"))
+OPPOSITE: dict[str, frozenset[str]] = {}
+for _high, _low in _EXTREMES:
+    for _word in _high.split():
+        OPPOSITE[_word] = frozenset(_low.split())
+    for _word in _low.split():
+        OPPOSITE[_word] = frozenset(_high.split())
+_CLAUSES = frozenset({"advcl", "ccomp", "relcl", "conj", "csubj", "parataxis", "acl"})
+
+
+def opposite_extreme(candidate: Candidate, question: QuestionAnalysis) -> bool:
+    """The candidate's own clause says the opposite superlative of the question's ("Scotland saw the *smallest*
+    increase" for "which region saw the *biggest* rise") and not the question's own."""
+    asked = {w for w in question.text.lower().split() if w in OPPOSITE}
+    if not asked:
+        return False
+    doc = candidate.sentence.span.doc
+    verb = doc[candidate.first:candidate.last].root
+    while verb.pos_ not in ("VERB", "AUX") and verb.head.i != verb.i:
+        verb = verb.head
+    said, stack = set(), [verb]
+    while stack:  # the clause's words, not those of clauses inside it
+        token = stack.pop()
+        said.add(token.lower_)
+        stack += [c for c in token.children if not (c.dep_ in _CLAUSES and c.pos_ in ("VERB", "AUX"))]
+    return not asked & said and any(OPPOSITE[w] & said for w in asked)
+
+
 # lower-case "century": "20th Century Fox" is a name
 _CENTURY = re.compile(r"(?<!\w)(\d{1,2})(?:st|nd|rd|th)(?:(?:\sand\s|\s?-\s?|\sor\s|\sto\s)(\d{1,2})(?:st|nd|rd|th))?"
                       r"[\s-](?:century|centuries)(?!\s(?:BC|BCE))")

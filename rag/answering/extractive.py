@@ -15,24 +15,24 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from pydantic import BaseModel
 
-from rag.answering.answer_types import COMPATIBLE, HEAD_NOUNS, NAMED, coarse
-from rag.answering.candidates import Candidate, find_candidates, trim_known
-from rag.answering.constraints import counts_another, elsewhere, unstated_ordinal, unstated_period, unstated_year
+from rag.answering.answer_types import COMPATIBLE, HEAD_NOUNS, coarse
+from rag.answering.candidates import FIGURE_LABELS, Candidate, find_candidates, trim_known
+from rag.answering.constraints import elsewhere, unstated_ordinal, unstated_period, unstated_year
 from rag.answering.dating import relative_year_note
 from rag.answering.descriptions import description
 from rag.answering.evidence import EvidenceStore, Sentence, gather, match_terms
-from rag.answering.naming import mentions, only_numerals
+from rag.answering.naming import mentions
 from rag.answering.generator import ABSTAIN_TEXT, Generator
 from rag.answering.quantities import normalise_figure
 from rag.answering.question import PLACE_LABELS, QuestionAnalysis
 from rag.answering.reading import QuestionReader
+from rag.answering.rejections import not_an_answer
 from rag.answering.roles import LIGHT_VERBS, someone_else
 from rag.answering.scoring import candidate_features, score, sentence_features
 from rag.models import Answer, ChatMessage, Citation, Passage
 from rag.settings import AnswerSettings
 from rag.text import stem, terms
 
-FIGURE_LABELS = frozenset({"MONEY", "PERCENT", "RATIO", "CARDINAL", "QUANTITY", "SCORE", "AGE", "DURATION"})
 
 
 class Draft(BaseModel):
@@ -104,12 +104,8 @@ class ExtractiveGenerator(Generator):
                 continue
             for candidate in find_candidates(sentence, wanted, plural=question.plural, head=question.head):
                 candidate = trim_known(candidate, known)
-                if candidate.label in NAMED and (_generic(candidate) or only_numerals(candidate.text)) \
-                        or candidate.label == "NP" and (
-                        _hollow(candidate) or thing and _restates_name(candidate, question)) \
-                        or candidate.label in FIGURE_LABELS and counts_another(candidate, question):
-                    continue  # "Province" left of "Zhejiang Province" once the question's "Zhejiang" is trimmed,
-                    # "whose" of "whose real name" once "real name" is
+                if not_an_answer(candidate, question, thing):
+                    continue
                 features = candidate_features(candidate, question, shared, weights_by_term, question_terms)
                 if features["type"] <= 0 or features["in_question"] >= 0.999:
                     continue
@@ -218,6 +214,8 @@ class ExtractiveGenerator(Generator):
         return Draft(text="\n".join(lines), answered=False, confidence=confidence)
 
 
+
+
 def _named(text: str, name: str, store: EvidenceStore) -> bool:
     """`text` names `name` in full, or by its last word when that word is also its most distinctive (highest idf)
     or the most distinctive one is there too: a surname ("Blair"), but not the generic head of an organisation's
@@ -230,10 +228,6 @@ def _named(text: str, name: str, store: EvidenceStore) -> bool:
     return mentions(text, rarest) == 1.0
 
 
-def _generic(candidate: Candidate) -> bool:
-    """The candidate is only words that name a kind of thing ("Province", "City"), not a thing."""
-    tokens = [t for t in candidate.sentence.span.doc[candidate.first:candidate.last] if not t.is_punct]
-    return bool(tokens) and all(t.lower_ in HEAD_NOUNS or t.lemma_.lower() in HEAD_NOUNS for t in tokens)
 
 
 def _opens_with_pronoun(sentence: Sentence) -> bool:
@@ -274,19 +268,8 @@ def _about_its_names(question: QuestionAnalysis, sentence: Sentence) -> bool:
                                                             for n in question.names)
 
 
-def _restates_name(candidate: Candidate, question: QuestionAnalysis) -> bool:
-    """A noun phrase in apposition to one of the question's names ("its first curator, *Anne Reyes*") describes
-    who the question already names: it is not what a question about that person asks for."""
-    doc = candidate.sentence.span.doc
-    root = doc[candidate.first:candidate.last].root
-    beside = [c for c in root.children if c.dep_ == "appos"] + ([root.head] if root.dep_ == "appos" else [])
-    return any(mentions(" ".join(t.text for t in b.subtree), name) == 1.0 for b in beside for name in question.names)
 
 
-def _hollow(candidate: Candidate) -> bool:
-    """A noun phrase left with no noun, name or figure ("similar", "whose") names nothing ("13th" does)."""
-    tokens = candidate.sentence.span.doc[candidate.first:candidate.last]
-    return not any(t.pos_ in ("NOUN", "PROPN", "NUM") or any(c.isdigit() for c in t.text) for t in tokens)
 
 
 def _full_name(candidate: Candidate) -> str:

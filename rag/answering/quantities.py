@@ -35,6 +35,23 @@ _APPROX = r"(?:(?:about|around|almost|nearly|roughly|some|over|under|more than|l
           r"an estimated|approximately|just over|just under)\s)?"
 
 
+# what a unit measures, by the Li & Roth class of the question it answers ("how fast" -> NUM:speed)
+UNIT_KINDS = {
+    "NUM:speed": "mph km/h kph knots",
+    "NUM:dist": "km kilometres kilometers kilometre kilometer miles mile metres meters metre meter cm mm feet foot ft "
+                "inches inch yards yard",
+    "NUM:weight": "kg kilograms kilogram kilos kilo tonnes tonne tons ton lb lbs grams gram pounds",
+    "NUM:temp": "degrees celsius fahrenheit",
+}
+_KIND_OF_UNIT = {unit: kind for kind, units in UNIT_KINDS.items() for unit in units.split()}
+
+
+def unit_kind(text: str) -> str | None:
+    """The class of what a quantity's unit measures ("1.35km/h" -> NUM:speed, "two feet" -> NUM:dist), or None."""
+    match = re.search(r"([a-z/]+)\W*$", text.lower())
+    return _KIND_OF_UNIT.get(match.group(1)) if match else None
+
+
 @dataclass(frozen=True)
 class Quantity:
     """A figure found in a text: its exact characters [start, end) and its label."""

@@ -78,6 +78,7 @@ class QuestionAnalysis(BaseModel):
     actors: tuple[tuple[str, str], ...] = ()  # (verb lemma, name): "when did *King Harold II conquer* England"; not
     # groups ("the Normans"), whose doings news credits to their leaders
     kind: str | None = None  # the name that makes the head noun one maker's or brand's: "how many *PSP* consoles"
+    negated: bool = False  # "which player did *not* score": a negated verb in the evidence may answer
 
     @property
     def coarse(self) -> str:
@@ -118,7 +119,8 @@ def analyse_question(doc, classify: HeadClassifier | None = None) -> QuestionAna
         plural=head is not None and head.tag_ in ("NNS", "NNPS"), verb=verb, focus=tuple(unique),
         names=names, details=tuple(dict.fromkeys([*groups, *figures])),
         choices=doc[min(choices):max(choices) + 1].text if choices else None, preposition=_preposition(doc, wh),
-        places=_places(doc), actors=actors(doc, names), kind=_kind(head))
+        places=_places(doc), actors=actors(doc, names), kind=_kind(head),
+        negated=any(t.dep_ == "neg" for t in doc))
 
 
 def _kind(head) -> str | None:
@@ -265,10 +267,11 @@ def _modified_noun(token):
             return None  # a misparse: "what did card *fraud* add up to" asks about no noun
         return token.head
     nxt = token.doc[token.i + 1] if token.i + 1 < len(token.doc) else None
-    while nxt is not None and (nxt.pos_ in ("ADJ", "NOUN", "PROPN") or nxt.tag_ in ("VBG", "VBN")) \
-            and nxt.i + 1 < len(token.doc) \
-            and token.doc[nxt.i + 1].pos_ in ("NOUN", "PROPN"):
-        nxt = token.doc[nxt.i + 1]  # "which football club": the last noun of the compound is the head
+    doc = token.doc
+    while nxt is not None and (nxt.pos_ in ("ADJ", "NOUN", "PROPN", "NUM") or nxt.tag_ in ("VBG", "VBN")) \
+            and nxt.i + 1 < len(doc) and (doc[nxt.i + 1].pos_ in ("NOUN", "PROPN") or doc[nxt.i + 1].pos_ == "NUM"
+                                          and nxt.i + 2 < len(doc) and doc[nxt.i + 2].pos_ in ("NOUN", "PROPN")):
+        nxt = doc[nxt.i + 1]  # "which football club", "which Expo 2005 venue": the compound's last noun is the head
     # the head may be a role word the tagger took for a name ("which veteran Labour *MP*")
     if nxt is not None and (nxt.pos_ == "NOUN" or nxt.pos_ == "PROPN" and nxt.lower_ in HEAD_NOUNS) \
             and token.lower_ in ("which", "what", "much", "many"):

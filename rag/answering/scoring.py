@@ -32,6 +32,7 @@ from rag.answering.candidates import NUMERIC_ENTS, Candidate, named_as
 from rag.answering.dating import relative_years
 from rag.answering.evidence import EvidenceStore, Sentence, coverage_of, token_terms
 from rag.answering.naming import mentions
+from rag.answering.quantities import UNIT_KINDS, unit_kind
 from rag.answering.question import NAME_LABELS, QuestionAnalysis, role_of
 from rag.settings import ScoringWeights
 from rag.text import stem
@@ -53,6 +54,7 @@ OTHER_HEAD_FIGURE = 0.4
 # "what time" wants a clock time and "what date" a day: a vaguer one ("Friday night", "the end of 2004") counts this
 # much (set by hand, like OTHER_HEAD_FIGURE: well below a precise one, above the wrong kind)
 VAGUE_TIME = 0.6
+OTHER_UNIT = 0.3  # a quantity whose unit measures another thing than asked (set by hand, like the two above)
 _DAY = re.compile(r"(?<![\d.,])(?:[12]?\d|3[01])(?:st|nd|rd|th)?(?![\d.,])|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|"
                   r"\b(?:today|yesterday|tomorrow)\b", re.I)
 NUMERIC_LABELS = NUMERIC_ENTS | {"SCORE", "RATIO", "AGE", "DURATION"}  # spaCy's figures and the quantity grammar's
@@ -87,6 +89,9 @@ def candidate_features(candidate: Candidate, question: QuestionAnalysis, shared:
         features["type"] *= OTHER_HEAD_FIGURE  # "what *disease*", "what *campaign*": a thing, not a date or figure
     if _vague(candidate, question):
         features["type"] *= VAGUE_TIME
+    kind = unit_kind(candidate.text) if candidate.label == "QUANTITY" and question.answer_type in UNIT_KINDS else None
+    if kind is not None and kind != question.answer_type:
+        features["type"] *= OTHER_UNIT  # "how fast": "two feet" measures a length, "1.35km/h" a speed
     doc = sentence.span.doc
     if question.unit and candidate.label == "QUANTITY" and stem(question.unit) in token_terms(candidate.text):
         features["type"] = 1.0  # "how many tonnes": "3,217 tonnes" counts the very unit asked for
@@ -101,9 +106,13 @@ def candidate_features(candidate: Candidate, question: QuestionAnalysis, shared:
     else:
         asked = question.text.replace(question.choices, " ") if question.choices else question.text
         words = asked.lower().split()  # the alternatives of "which of A and B" are not given: one is the answer
-        own_terms = [term for t in own for term in (token_terms(t.text) or (t.lower_,)) if term != head]
+        titled = candidate.label in ("TITLE", "QUOTE")  # every word of a title is the title's ("Stage *Not* Screen")
+        own_terms = [term for t in own for term in (
+            token_terms(t.text) or (() if t.is_stop and not titled else (t.lower_,)))
+            if term != head]  # "The" of "The Simpsons" is no word the question gives
+        bare_head = head is not None and any(head in token_terms(t.text) for t in own)  # "campaign" alone
         features["in_question"] = sum(_said(t, question_terms) or t in words for t in own_terms) / len(own_terms) \
-            if own_terms else 0.0
+            if own_terms else float(bare_head or all(t.is_stop for t in own))  # "of" says nothing new
     features["number"] = float(question.plural == candidate.is_list)
     near = far = total = 0.0
     for term, (strength, where) in sentence.matches.items():
@@ -120,16 +129,32 @@ def candidate_features(candidate: Candidate, question: QuestionAnalysis, shared:
     features["dependency"] = far / total if total else 0.0
     features["head"] = _head_feature(candidate, question)
     verb = stem(question.verb) if question.verb and question.verb not in LIGHT_VERBS else None
-    where = [i for i in sentence.matches.get(verb, (0.0, []))[1] if not candidate.first <= i < candidate.last] \
+    negated = question.negated
+    # a verb the sentence negates ("his side did *not* score") states no doing, unless the question negates it too
+    said_at = [i for i in sentence.matches.get(verb, (0.0, []))[1] if not candidate.first <= i < candidate.last] \
         if verb else []
+    where = [i for i in said_at if negated or not any(c.dep_ == "neg" for c in doc[i].children)]
     features["verb"] = max((1 / (1 + _path_length(doc, candidate, i) / 2) for i in where), default=0.0)
     root = doc[candidate.first:candidate.last].root
     if question.preposition:  # "to what figure would it rise": "rise by $19bn *to* $419.3bn"
         features["role"] = float(root.dep_ == "pobj" and root.head.lower_ == question.preposition)
-    else:
-        features["role"] = float(question.role is not None and role_of(root) == question.role)
+    else:  # when the sentence has the asked verb, the role must be in its clause ("manager Kerr *admitted* his
+        # side did not *score*" names no scorer)
+        features["role"] = float(question.role is not None and role_of(root) == question.role
+                                 and (not said_at or _governor(root).i in said_at))
     features["aside"] = float(_in_parentheses(doc, candidate))
     return features
+
+
+def _governor(token):
+    """The verb whose argument a token is, after `role_of`'s climbing out of compounds and conjunctions, through
+    prepositions and the nouns they hang from."""
+    while token.dep_ in ("compound", "appos", "conj", "amod", "nmod") and token.head.i != token.i:
+        token = token.head
+    head = token.head
+    while head.pos_ not in ("VERB", "AUX") and head.head.i != head.i:  # "blamed the cuts *on* ...": the verb
+        head = head.head
+    return head
 
 
 def _vague(candidate: Candidate, question: QuestionAnalysis) -> bool:

@@ -1,0 +1,45 @@
+"""Candidate spans that cannot answer whatever their score: what is left of a name once the question's words are
+trimmed, hollow or restating noun phrases, a figure of another maker's things, a clause of the opposite extreme."""
+
+from __future__ import annotations
+
+from rag.answering.answer_types import HEAD_NOUNS, NAMED
+from rag.answering.candidates import FIGURE_LABELS, Candidate
+from rag.answering.constraints import counts_another, opposite_extreme
+from rag.answering.naming import mentions, only_numerals
+from rag.answering.question import QuestionAnalysis
+
+
+def not_an_answer(candidate: Candidate, question: QuestionAnalysis, thing: bool) -> bool:
+    """Spans that cannot answer whatever their score: a kind word or a numeral left of a name once the question's
+    words are trimmed ("Province" of "Zhejiang Province", "III"), a hollow noun phrase or a restated name (`thing`:
+    the question asks for a kind of thing), a figure of another maker's things, or a candidate whose clause says the
+    opposite superlative."""
+    if candidate.label in NAMED and (_generic(candidate) or only_numerals(candidate.text)):
+        return True
+    if candidate.label == "NP" and (_hollow(candidate) or thing and _restates_name(candidate, question)):
+        return True
+    if candidate.label in FIGURE_LABELS and counts_another(candidate, question):
+        return True
+    return opposite_extreme(candidate, question)
+
+
+def _generic(candidate: Candidate) -> bool:
+    """The candidate is only words that name a kind of thing ("Province", "City"), not a thing."""
+    tokens = [t for t in candidate.sentence.span.doc[candidate.first:candidate.last] if not t.is_punct]
+    return bool(tokens) and all(t.lower_ in HEAD_NOUNS or t.lemma_.lower() in HEAD_NOUNS for t in tokens)
+
+
+def _restates_name(candidate: Candidate, question: QuestionAnalysis) -> bool:
+    """A noun phrase in apposition to one of the question's names ("its first curator, *Anne Reyes*") describes
+    who the question already names: it is not what a question about that person asks for."""
+    doc = candidate.sentence.span.doc
+    root = doc[candidate.first:candidate.last].root
+    beside = [c for c in root.children if c.dep_ == "appos"] + ([root.head] if root.dep_ == "appos" else [])
+    return any(mentions(" ".join(t.text for t in b.subtree), name) == 1.0 for b in beside for name in question.names)
+
+
+def _hollow(candidate: Candidate) -> bool:
+    """A noun phrase left with no noun, name or figure ("similar", "whose") names nothing ("13th" does)."""
+    tokens = candidate.sentence.span.doc[candidate.first:candidate.last]
+    return not any(t.pos_ in ("NOUN", "PROPN", "NUM") or any(c.isdigit() for c in t.text) for t in tokens)
