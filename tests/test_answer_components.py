@@ -45,6 +45,7 @@ def labelled(text: str) -> list[tuple[str, str]]:
      [("Two-thirds", "PERCENT"), ("a quarter", "PERCENT"), ("one sixth", "PERCENT")]),
     ("He won a third term.", [("third", "ORDINAL")]),
     ("It covers 20,000 square metres, or 2 sq km.", [("20,000 square metres", "QUANTITY"), ("2 sq km", "QUANTITY")]),
+    ("The 2.5 billion pixels photo beat a 40 megapixel one.", [("2.5 billion pixels", "QUANTITY"), ("40 megapixel", "QUANTITY")]),
 ])
 def test_quantity_grammar_keeps_units_and_scale_words(text, expected):
     assert labelled(text) == expected

@@ -27,7 +27,8 @@ CURRENCY_WORDS = ("dollars pounds sterling euros euro yen yuan renminbi roubles 
 _CURRENCY_WORD = rf"(?:(?:[A-Z][a-z]+\s)?(?:{'|'.join(CURRENCY_WORDS)}))"
 _UNIT = ("km kilometres kilometers kilometre kilometer miles mile metres meters metre meter cm mm feet foot ft "
          "inches yards kg kilograms kilos tonnes tons pounds lb lbs grams mph km/h kph degrees litres liters "
-         "gallons barrels acres hectares sq square mw gw kwh gb mb tb mbps ghz").split()
+         "gallons barrels acres hectares sq square mw gw kwh gb mb tb mbps ghz pixels megapixels gigapixels gigapixel "
+         "megapixel bytes kilobytes megabytes gigabytes terabytes megabits gigabits").split()
 # "square metres", "sq km", "cubic feet": an area or volume unit is two words
 _AREA = r"(?:square|sq|cubic)\.?\s(?:kilomet(?:re|er)s?|met(?:re|er)s?|miles?|feet|foot|ft|yards?|km|m|mi|cm)"
 _PERIOD = r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centuries|century|seasons?)"
