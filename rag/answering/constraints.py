@@ -101,7 +101,8 @@ _CLAUSES = frozenset({"advcl", "ccomp", "relcl", "conj", "csubj", "parataxis", "
 def opposite_extreme(candidate: Candidate, question: QuestionAnalysis) -> bool:
     """The candidate's own clause says the opposite superlative of the question's ("Scotland saw the *smallest*
     increase" for "which region saw the *biggest* rise") and not the question's own."""
-    asked = {w for w in question.text.lower().split() if w in OPPOSITE}
+    words = question.text.lower().split()
+    asked = {w for i, w in enumerate(words) if w in OPPOSITE and not (i and words[i - 1] in ("at", "not"))}
     if not asked:
         return False
     doc = candidate.sentence.span.doc
@@ -111,7 +112,8 @@ def opposite_extreme(candidate: Candidate, question: QuestionAnalysis) -> bool:
     said, stack = set(), [verb]
     while stack:  # the clause's words, not those of clauses inside it
         token = stack.pop()
-        said.add(token.lower_)
+        if not (token.i and doc[token.i - 1].lower_ in ("at", "not")):  # "at least 15" is no extreme
+            said.add(token.lower_)
         stack += [c for c in token.children if not (c.dep_ in _CLAUSES and c.pos_ in ("VERB", "AUX"))]
     return not asked & said and any(OPPOSITE[w] & said for w in asked)
 

@@ -123,7 +123,8 @@ def match_terms(question: QuestionAnalysis, sentences: list[Sentence], query_vec
             lemma = token.lemma_.lower()
             for f in focus:
                 strength = 1.0 if f.term in own else settings.soft_match_weight * (
-                    1.0 if _agent_of(f.lemma, lemma) else soft.get((f.lemma, lemma), 0.0))
+                    1.0 if (token.pos_ == "NOUN" or len(f.lemma) > len(lemma)) and _agent_of(f.lemma, lemma)
+                    else soft.get((f.lemma, lemma), 0.0))  # the agent noun is the longer word: "former" is none
                 if strength <= 0:
                     continue
                 best, where = matches.get(f.term, (0.0, []))
@@ -146,7 +147,10 @@ def _agent_of(one: str, other: str) -> bool:
     """One lemma names the doer of the other's action: "chair" / "chairman", "lead" / "leader", "own" / "owner"
     (English agent nouns, which the word vectors often do not put close to their verbs)."""
     short, long = sorted((one, other), key=len)
-    return len(short) >= 3 and long.startswith(short) and long[len(short):] in AGENT_SUFFIXES
+    suffix = long[len(short):]
+    if len(short) < 3 or not long.startswith(short) or suffix not in AGENT_SUFFIXES:
+        return False
+    return suffix != "r" or short.endswith("e")  # "manage" / "manager", not "cent" / "center"
 
 
 SECOND_REFERENCE = re.compile(r"\bthe\s+(?:\d{1,3}|[a-z]+(?:-[a-z]+)?)[\s-]years?[\s-]old\b", re.I)

@@ -21,18 +21,19 @@ def mentions(text: str, name: str) -> float:
     return 0.0
 
 
-_CLIPPED = re.compile(r"(?<!\w)([A-Z][a-z]{3,})(?:s|\.)(?!\w)")
+_CLIPPED = re.compile(r"(?<!\w)([A-Z][a-z]{3,})s(?!\w)")
 
 
 def _clipped(text: str, name: str) -> bool:
-    """`text` has the clipped form of a long one-word name: "Notts" for "Nottinghamshire", "Calif." for "California"
-    (a capitalised stem of 4+ letters, a prefix of the name, closed by "s" or a full stop)."""
+    """`text` has the clipped form of a long one-word name: "Notts" for "Nottinghamshire", "Lancs" for "Lancashire"
+    (a capitalised stem of 4+ letters, a prefix of the name, closed by "s")."""
     if len(name) < 8:
         return False
     return any(name.startswith(stem) and len(stem) <= len(name) - 3 for stem in _CLIPPED.findall(text))
 
 
-_NUMERAL = re.compile(r"[IVXLC]+|\d+|[A-Z]\.?")
+# Roman numerals as written ("II", "XIV"; not an acronym like "ICI"), digits, initials
+_NUMERAL = re.compile(r"(?=[IVXLC])X{0,3}(?:IX|IV|V?I{0,3})|C{0,3}(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})|\d+|[A-Z]\.?")
 
 
 def only_numerals(text: str) -> bool:

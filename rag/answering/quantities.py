@@ -49,6 +49,8 @@ _KIND_OF_UNIT = {unit: kind for kind, units in UNIT_KINDS.items() for unit in un
 
 def unit_kind(text: str) -> str | None:
     """The class of what a quantity's unit measures ("1.35km/h" -> NUM:speed, "two feet" -> NUM:dist), or None."""
+    if re.search(_AREA, text, re.I):
+        return None  # an area or volume
     match = re.search(r"([a-z/]+)\W*$", text.lower())
     return _KIND_OF_UNIT.get(match.group(1)) if match else None
 
