@@ -186,9 +186,9 @@ def trim_known(candidate: Candidate, known: Callable[[str], bool]) -> Candidate:
     first, last = words[0][0], words[-1][1]
     while first < last - 1 and doc[first].is_punct:
         first += 1
-    while last - 1 > first and doc[last - 1].pos_ in ("ADP", "DET", "CCONJ", "PART") and (last, first) != (
-            candidate.last, candidate.first):
-        last -= 1  # what trimming left hanging: "King *of*" of "King of France" once "France" is gone
+    if (first, last) != (candidate.first, candidate.last):  # what trimming left hanging: "King *of*" of "King of
+        while last - 1 > first and doc[last - 1].pos_ in ("ADP", "DET", "CCONJ", "PART"):  # France" without France
+            last -= 1
     if (first, last) == (candidate.first, candidate.last) or candidate.label in NUMERIC_ENTS \
             or candidate.label in ("TITLE", "QUOTE"):
         return candidate  # a title's words are the title, said in the question or not ("Make Love, Not Spam")

@@ -219,11 +219,17 @@ SUBJECT_DEPS = frozenset({"nsubj", "csubj"})
 OBJECT_DEPS = frozenset({"dobj", "pobj", "dative", "oprd", "nsubjpass"})
 
 
+def phrase_of(token):
+    """The token that fills a role for `token`: climbing out of compounds, appositions, conjunctions and modifiers."""
+    while token.dep_ in ("compound", "appos", "conj", "amod", "nmod") and token.head.i != token.i:
+        token = token.head
+    return token
+
+
 def role_of(token) -> str | None:
     """The logical role of a token, 'subj' or 'obj' (climbing out of compounds, appositions and conjunctions; the
     agent of a passive is its subject, "replaced *by his deputy*", and the passive subject its object), else None."""
-    while token.dep_ in ("compound", "appos", "conj", "amod", "nmod") and token.head.i != token.i:
-        token = token.head
+    token = phrase_of(token)
     if token.dep_ == "pobj" and token.head.dep_ == "agent":
         return "subj"
     if token.dep_ in SUBJECT_DEPS:

@@ -33,7 +33,7 @@ from rag.answering.dating import relative_years
 from rag.answering.evidence import EvidenceStore, Sentence, coverage_of, token_terms
 from rag.answering.naming import mentions
 from rag.answering.quantities import UNIT_KINDS, unit_kind
-from rag.answering.question import NAME_LABELS, QuestionAnalysis, role_of
+from rag.answering.question import NAME_LABELS, QuestionAnalysis, phrase_of, role_of
 from rag.settings import ScoringWeights
 from rag.text import stem
 
@@ -129,11 +129,10 @@ def candidate_features(candidate: Candidate, question: QuestionAnalysis, shared:
     features["dependency"] = far / total if total else 0.0
     features["head"] = _head_feature(candidate, question)
     verb = stem(question.verb) if question.verb and question.verb not in LIGHT_VERBS else None
-    negated = question.negated
     # a verb the sentence negates ("his side did *not* score") states no doing, unless the question negates it too
     said_at = [i for i in sentence.matches.get(verb, (0.0, []))[1] if not candidate.first <= i < candidate.last] \
         if verb else []
-    where = [i for i in said_at if negated or not any(c.dep_ == "neg" for c in doc[i].children)]
+    where = [i for i in said_at if question.negated or not any(c.dep_ == "neg" for c in doc[i].children)]
     features["verb"] = max((1 / (1 + _path_length(doc, candidate, i) / 2) for i in where), default=0.0)
     root = doc[candidate.first:candidate.last].root
     if question.preposition:  # "to what figure would it rise": "rise by $19bn *to* $419.3bn"
@@ -149,9 +148,7 @@ def candidate_features(candidate: Candidate, question: QuestionAnalysis, shared:
 def _governor(token):
     """The verb whose argument a token is, after `role_of`'s climbing out of compounds and conjunctions, through
     prepositions and the nouns they hang from."""
-    while token.dep_ in ("compound", "appos", "conj", "amod", "nmod") and token.head.i != token.i:
-        token = token.head
-    head = token.head
+    head = phrase_of(token).head
     while head.pos_ not in ("VERB", "AUX") and head.head.i != head.i:  # "blamed the cuts *on* ...": the verb
         head = head.head
     return head
