@@ -9,7 +9,8 @@ import re
 from rag.answering.evidence import Sentence
 from rag.answering.candidates import Candidate
 from rag.answering.naming import mentions, shares_name
-from rag.answering.question import PLACE_LABELS, QuestionAnalysis
+from rag.answering.question import QuestionAnalysis
+from rag.answering.question_names import PLACE_LABELS
 from rag.answering.scoring import YEAR
 from rag.models import Passage
 
@@ -95,27 +96,38 @@ for _high, _low in _EXTREMES:
         OPPOSITE[_word] = frozenset(_low.split())
     for _word in _low.split():
         OPPOSITE[_word] = frozenset(_high.split())
+# the two directions of a change, by lemma ("saw the biggest *rise*" is not answered by "the biggest *decline*")
+_RISE = frozenset("rise increase grow growth gain climb jump surge soar".split())
+_FALL = frozenset("fall decline drop decrease shrink slump slide plunge tumble".split())
 _CLAUSES = frozenset({"advcl", "ccomp", "relcl", "conj", "csubj", "parataxis", "acl"})
 
 
 def opposite_extreme(candidate: Candidate, question: QuestionAnalysis) -> bool:
     """The candidate's own clause says the opposite superlative of the question's ("Scotland saw the *smallest*
-    increase" for "which region saw the *biggest* rise") and not the question's own."""
+    increase" for "which region saw the *biggest* rise") and not the question's own, or the opposite direction of
+    change ("the biggest *decline* was seen in Wales")."""
     words = question.text.lower().split()
     asked = {w for i, w in enumerate(words) if w in OPPOSITE and not (i and words[i - 1] in ("at", "not"))}
-    if not asked:
+    lemmas = {f.lemma for f in question.focus}
+    direction = _RISE if lemmas & _RISE and not lemmas & _FALL else _FALL if lemmas & _FALL and not lemmas & _RISE \
+        else None
+    if not asked and direction is None:
         return False
     doc = candidate.sentence.span.doc
     verb = doc[candidate.first:candidate.last].root
     while verb.pos_ not in ("VERB", "AUX") and verb.head.i != verb.i:
         verb = verb.head
-    said, stack = set(), [verb]
+    said, said_lemmas, stack = set(), set(), [verb]
     while stack:  # the clause's words, not those of clauses inside it
         token = stack.pop()
         if not (token.i and doc[token.i - 1].lower_ in ("at", "not")):  # "at least 15" is no extreme
             said.add(token.lower_)
+        said_lemmas.add(token.lemma_.lower())
         stack += [c for c in token.children if not (c.dep_ in _CLAUSES and c.pos_ in ("VERB", "AUX"))]
-    return not asked & said and any(OPPOSITE[w] & said for w in asked)
+    if asked and not asked & said and any(OPPOSITE[w] & said for w in asked):
+        return True
+    other = _FALL if direction is _RISE else _RISE
+    return direction is not None and not direction & said_lemmas and bool(other & said_lemmas)
 
 
 # lower-case "century": "20th Century Fox" is a name

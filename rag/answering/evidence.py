@@ -144,10 +144,12 @@ AGENT_SUFFIXES = ("man", "woman", "person", "er", "r", "or")
 
 
 def _agent_of(one: str, other: str) -> bool:
-    """One lemma names the doer of the other's action: "chair" / "chairman", "lead" / "leader", "own" / "owner"
+    """One lemma names the doer of the other's action: "chair" / "chairman", "lead" / "leader", "win" / "winner"
     (English agent nouns, which the word vectors often do not put close to their verbs)."""
     short, long = sorted((one, other), key=len)
     suffix = long[len(short):]
+    if len(suffix) == 3 and suffix[0] == short[-1:] and suffix[0] not in "aeiouwy":
+        suffix = suffix[1:]  # a doubled consonant: "win" / "winner", "run" / "runner"
     if len(short) < 3 or not long.startswith(short) or suffix not in AGENT_SUFFIXES:
         return False
     return suffix != "r" or short.endswith("e")  # "manage" / "manager", not "cent" / "center"

@@ -24,7 +24,8 @@ from rag.answering.evidence import EvidenceStore, Sentence, gather, match_terms
 from rag.answering.naming import mentions
 from rag.answering.generator import ABSTAIN_TEXT, Generator
 from rag.answering.quantities import normalise_figure
-from rag.answering.question import PLACE_LABELS, QuestionAnalysis
+from rag.answering.question import QuestionAnalysis
+from rag.answering.question_names import PLACE_LABELS
 from rag.answering.reading import QuestionReader
 from rag.answering.rejections import not_an_answer
 from rag.answering.roles import LIGHT_VERBS, someone_else

@@ -31,6 +31,8 @@ _UNIT = ("km kilometres kilometers kilometre kilometer miles mile metres meters 
          "megapixel bytes kilobytes megabytes gigabytes terabytes megabits gigabits").split()
 # "square metres", "sq km", "cubic feet": an area or volume unit is two words
 _AREA = r"(?:square|sq|cubic)\.?\s(?:kilomet(?:re|er)s?|met(?:re|er)s?|miles?|feet|foot|ft|yards?|km|m|mi|cm)"
+# "120 miles per hour", "30km an hour": a speed in words
+_SPEED = r"(?:miles|kilomet(?:re|er)s|km|met(?:re|er)s|m|feet)\s(?:per|an|a)\s(?:hour|second)"
 _PERIOD = r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centuries|century|seasons?)"
 _APPROX = r"(?:(?:about|around|almost|nearly|roughly|some|over|under|more than|less than|up to|at least|" \
           r"an estimated|approximately|just over|just under)\s)?"
@@ -49,6 +51,8 @@ _KIND_OF_UNIT = {unit: kind for kind, units in UNIT_KINDS.items() for unit in un
 
 def unit_kind(text: str) -> str | None:
     """The class of what a quantity's unit measures ("1.35km/h" -> NUM:speed, "two feet" -> NUM:dist), or None."""
+    if re.search(_SPEED, text, re.I):
+        return "NUM:speed"
     if re.search(_AREA, text, re.I):
         return None  # an area or volume
     match = re.search(r"([a-z/]+)\W*$", text.lower())
@@ -81,9 +85,12 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
                          rf"(?:\s(?:a|per)\s(?:year|month|week|day|share|head))?", re.I)),
     ("PERCENT", re.compile(rf"(?<![\w.])(?:{_NUM}|{_WORDNUM})(?:\s?[-–]\s?(?:{_NUM}))?\s?(?:%|per\s?cent\b|"
                            rf"percent\b|percentage points?\b)", re.I)),
-    # fractions: "one sixth", "two-thirds", "a quarter of" (alone, "a third" is usually an ordinal: "a third term")
+    # fractions: "one sixth", "two-thirds", "a quarter of" (alone, "a third" is usually an ordinal: "a third term",
+    # and "two quarters" are periods, "growth in two quarters")
     ("PERCENT", re.compile(r"(?<![\w-])(?:(?:one|two|three|four|five|six|seven|eight|nine)[- ](?:half|halves|"
-                           r"thirds?|quarters?|fifths?|sixths?|sevenths?|eighths?|ninths?|tenths?)|a[- ](?:half|third|"
+                           r"thirds?|quarters?(?<! quarter)(?<! quarters)|fifths?|sixths?|sevenths?|eighths?|ninths?|"
+                           r"tenths?)|"
+                           r"(?:one|two|three)\squarters?(?=\sof\s)|a[- ](?:half|third|"
                            r"quarter|fifth|sixth|seventh|eighth|ninth|tenth)(?=\sof\s))(?![\w-])", re.I)),
     ("TIME", re.compile(r"(?<![\w.:])(?:[01]\d|2[0-3])[0-5]\d\s(?:GMT|BST|UTC|CET|EST|ET|PT|local time)\b|"
                         r"(?<![\w.:])(?:[01]?\d|2[0-3])(?:[:.][0-5]\d)?\s?(?:am|pm|a\.m\.|p\.m\.)(?!\w)"
@@ -100,10 +107,12 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
                         r"thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|"
                         r"twenty-first))(?:(?:\sand\s|\s?-\s?|\sor\s|\sto\s)(?:\d{1,2}(?:st|nd|rd|th)))?"
                         r"\s(?:century|centuries)(?:\s(?:BC|AD|BCE|CE))?", re.I)),
+    # a speed before durations: "30km an hour" is no "an hour"
+    ("QUANTITY", re.compile(rf"(?<![\w.]){_APPROX}(?:{_NUM}|{_WORDNUM})\s?{_SPEED}\b", re.I)),
     ("DURATION", re.compile(rf"(?<![\w.-]){_APPROX}(?!(?:1[5-9]|20)\d\d\b)(?:{_NUM}|{_WORDNUM}|a|an)"
                             rf"(?:\s?(?:-|to|or)\s?(?:{_NUM}|"
                             rf"{_WORDNUM}))?[\s-](?:and\sa\shalf\s)?{_PERIOD}\b(?!\sold|-old|\sago)", re.I)),
-    ("QUANTITY", re.compile(rf"(?<![\w.]){_APPROX}(?:{_NUM}|{_WORDNUM}){_SCALE}?\s?(?:{_AREA}|{'|'.join(_UNIT)})"
+    ("QUANTITY", re.compile(rf"(?<![\w.]){_APPROX}(?:{_NUM}|{_WORDNUM}){_SCALE}?\s?(?:{_SPEED}|{_AREA}|{'|'.join(_UNIT)})"
                             r"(?![\w/])", re.I)),
     ("ORDINAL", re.compile(r"(?<!\w)(?:\d{1,3}(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|"
                            r"eighth|ninth|tenth|eleventh|twelfth|twentieth|last)(?!\w)", re.I)),

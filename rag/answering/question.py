@@ -4,12 +4,14 @@ noun, the focus terms to find in the evidence, and the constraints: the names th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict
 
-from rag.answering.answer_types import DESCRIPTIVE, HEAD_NOUNS, NAMED, WH_TAGS, WH_WORDS, coarse
+from rag.answering.answer_types import DESCRIPTIVE, HEAD_NOUNS, WH_TAGS, WH_WORDS, coarse
 from rag.answering.quantities import find_quantities
+from rag.answering.question_names import NAME_LABELS, choices_in, misparsed_name, names_in, places_in, preposition_of
 from rag.answering.roles import actors
 from rag.nlp import CONTENT_POS
 from rag.text import STOPWORDS, terms
@@ -24,7 +26,6 @@ OF_NOUNS = frozenset("name title kind type sort form brand make version part".sp
 # "what/which" + these verbs ask for a statement, not a thing
 SAY_VERBS = frozenset("say tell claim argue warn add describe call explain suggest think believe mean happen do "
                       "announce reveal admit insist urge want hope plan propose".split())
-NAME_LABELS = frozenset(NAMED) - {"PROPN"}
 # verbs that report or intend another verb's content
 CONTROL_VERBS = SAY_VERBS | frozenset("agree expect aim seek try decide intend offer refuse manage plan hope want "
                                       "need promise threaten vow pledge continue begin start".split())
@@ -96,8 +97,8 @@ def analyse_question(doc, classify: HeadClassifier | None = None) -> QuestionAna
     answer_type, head = _answer_type(doc, wh, classify or (lambda _: None))
     unit = head.lemma_.lower() if head is not None and answer_type == "NUM:count" else None
     verb = _asked_verb(doc, wh, head)
-    choices = _choices(doc, wh)
-    names, groups = _names(doc, wh, choices)
+    choices = choices_in(doc, wh)
+    names, groups = names_in(doc, wh, choices)
     figures = [q.text for q in find_quantities(doc.text) if q.label != "ORDINAL" or q.text[0].isdigit()]
     figures += [t.text for t in doc if t.like_num and len(t.text) == 4 and t.text.isdigit()]
     focus = []
@@ -118,8 +119,8 @@ def analyse_question(doc, classify: HeadClassifier | None = None) -> QuestionAna
         head=head.lemma_.lower() if head is not None else None, unit=unit,
         plural=head is not None and head.tag_ in ("NNS", "NNPS"), verb=verb, focus=tuple(unique),
         names=names, details=tuple(dict.fromkeys([*groups, *figures])),
-        choices=doc[min(choices):max(choices) + 1].text if choices else None, preposition=_preposition(doc, wh),
-        places=_places(doc), actors=actors(doc, names), kind=_kind(head),
+        choices=doc[min(choices):max(choices) + 1].text if choices else None, preposition=preposition_of(doc, wh),
+        places=places_in(doc), actors=actors(doc, names), kind=_kind(head),
         negated=any(t.dep_ == "neg" for t in doc))
 
 
@@ -244,6 +245,8 @@ def _asked_verb(doc, wh, head) -> str | None:
         node = node.head
     if node is None or node.pos_ != "VERB":
         node = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if node is not None and misparsed_name(node):
+        node = next(c for c in node.children if c.dep_ == "xcomp")
     while node is not None and node.lemma_.lower() in CONTROL_VERBS:
         # "say it could *save*", "agree to *pay*": the verb that carries the content
         inner = next((c for c in node.children if c.dep_ in ("xcomp", "ccomp") and c.pos_ == "VERB"), None)
@@ -325,7 +328,18 @@ def _through_of(head):
 
 def _head_class(head, classify: HeadClassifier) -> str | None:
     lemma = head.lemma_.lower()
-    return HEAD_NOUNS.get(lemma) or HEAD_NOUNS.get(head.lower_) or classify(lemma)
+    listed = HEAD_NOUNS.get(lemma) or HEAD_NOUNS.get(head.lower_)
+    return listed or ("HUM:ind" if _agent_noun(lemma) else classify(lemma))
+
+
+# English "-ist" / "-yst" / "-ician" nouns name people ("strategist", "lobbyist", "analyst", "technician"); a compound
+# of "list" does not ("shortlist", "playlist")
+_AGENT_SUFFIX = re.compile(r"(?:ist|yst|ician)$")
+_LIST_COMPOUND = re.compile(r"(?:play|short|check|wish|black|white|hit|set|track|long|price|guest|mailing)list$")
+
+
+def _agent_noun(lemma: str) -> bool:
+    return len(lemma) >= 6 and _AGENT_SUFFIX.search(lemma) is not None and _LIST_COMPOUND.search(lemma) is None
 
 
 def _about_money(doc) -> bool:
@@ -333,80 +347,3 @@ def _about_money(doc) -> bool:
     money = {"pay", "cost", "spend", "raise", "earn", "sell", "buy", "worth", "charge", "invest", "owe", "lose",
              "make", "fetch", "value", "fine", "borrow", "lend", "receive", "save", "donate", "offer", "bid"}
     return any(t.lemma_.lower() in money or HEAD_NOUNS.get(t.lemma_.lower()) == "NUM:money" for t in doc)
-
-
-PLACE_LABELS = frozenset({"GPE", "LOC"})
-
-
-def _places(doc) -> tuple[tuple[str, str, str], ...]:
-    """Where the question's verb happens: (verb lemma, preposition, place) for "sold *in Europe*"."""
-    out = []
-    for ent in doc.ents:
-        root = ent.root
-        if ent.label_ in PLACE_LABELS and root.dep_ == "pobj" and root.head.dep_ == "prep" \
-                and root.head.head.pos_ == "VERB":
-            out.append((root.head.head.lemma_.lower(), root.head.lower_, ent.text))
-    return tuple(out)
-
-
-def _preposition(doc, wh) -> str | None:
-    """The preposition the wh-phrase is the object of, before it ("*to* what figure") or stranded at the end
-    ("which operator will they rent it *from*?"): the answer is that preposition's object in the evidence."""
-    if wh is None or wh.lower_ in ("when", "where", "why", "how"):
-        return None
-    if wh.i > 0 and doc[wh.i - 1].pos_ == "ADP":
-        return doc[wh.i - 1].lower_
-    words = [t for t in doc if not t.is_punct]
-    if words and words[-1].pos_ == "ADP" and words[-1].i > wh.i + 1 and not list(words[-1].children):
-        return words[-1].lower_
-    return None
-
-
-def _choices(doc, wh) -> set[int]:
-    """Token indices of the alternatives in "which of A and B": what the answer is chosen from."""
-    if wh is None or wh.lower_ not in ("which", "who") or wh.i + 1 >= len(doc) or doc[wh.i + 1].lower_ != "of":
-        return set()
-    obj = next((c for c in doc[wh.i + 1].children if c.dep_ == "pobj"), None)
-    if obj is None or obj.pos_ == "PRON":
-        return set()
-    return {t.i for t in obj.subtree}
-
-
-def _names(doc, wh, choices: set[int] = frozenset()) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Proper names in the question (its named entities and runs of proper nouns, not the wh-word), and its
-    nationality or group adjectives (NORP: "Israeli", "Labour")."""
-    out: list[tuple[str, int]] = []  # (name, index of its first token)
-    groups: list[str] = []
-    covered: set[int] = set()
-    for ent in doc.ents:
-        covered.update(range(ent.start, ent.end))
-        if ent.label_ in NAME_LABELS:
-            text = ent.text.removeprefix("the ").removeprefix("The ")
-            text = text[:-2] if text.endswith(("'s", "’s")) else text
-            if text and (wh is None or wh.i not in range(ent.start, ent.end)) and ent.start not in choices:
-                if ent.label_ == "NORP":
-                    groups.append(text)
-                else:
-                    out.append((text, ent.start))
-    run: list[str] = []
-    for token in [*doc, None]:
-        if token is not None and token.pos_ == "PROPN" and token.i not in covered | choices and token.i > 0:
-            run.append(token.text)
-            continue
-        if run:
-            out.append((" ".join(run), token.i - len(run) if token is not None else len(doc) - len(run)))
-            run = []
-    keep = [n for n, start in out if n.lower() not in WH_WORDS and not _role_word(doc, n, start)]
-    return tuple(dict.fromkeys(keep)), tuple(dict.fromkeys(groups))
-
-
-def _role_word(doc, name: str, start: int) -> bool:
-    """A role word ("which *MP*", "the *Chancellor*") is what the question asks for, not a name the evidence must
-    hold; but English puts no singular noun bare in subject position, so one that stands there is a name ("how much
-    did *Prince* earn")."""
-    if name.lower() not in HEAD_NOUNS:
-        return False
-    token, before = doc[start], doc[start - 1] if start > 0 else None
-    bare = before is not None and before.lower_ not in WH_WORDS and before.pos_ not in ("DET", "PRON") \
-        and before.tag_ != "POS"
-    return not (bare and token.dep_ in ("nsubj", "nsubjpass") and token.tag_ in ("NN", "NNP"))

@@ -33,7 +33,8 @@ from rag.answering.dating import relative_years
 from rag.answering.evidence import EvidenceStore, Sentence, coverage_of, token_terms
 from rag.answering.naming import mentions
 from rag.answering.quantities import UNIT_KINDS, unit_kind
-from rag.answering.question import NAME_LABELS, QuestionAnalysis, phrase_of, role_of
+from rag.answering.question import QuestionAnalysis, phrase_of, role_of
+from rag.answering.question_names import NAME_LABELS
 from rag.settings import ScoringWeights
 from rag.text import stem
 
@@ -57,6 +58,7 @@ VAGUE_TIME = 0.6
 OTHER_UNIT = 0.3  # a quantity whose unit measures another thing than asked (set by hand, like the two above)
 _DAY = re.compile(r"(?<![\d.,])(?:[12]?\d|3[01])(?:st|nd|rd|th)?(?![\d.,])|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|"
                   r"\b(?:today|yesterday|tomorrow)\b", re.I)
+_CLOCK_WORD = re.compile(r"\b(?:midnight|noon|midday|o'clock)\b", re.I)  # clock readings in words
 NUMERIC_LABELS = NUMERIC_ENTS | {"SCORE", "RATIO", "AGE", "DURATION"}  # spaCy's figures and the quantity grammar's
 FEATURES = ("type", "similarity", "coverage", "window", "names", "proximity", "dependency", "head", "in_question",
             "rank", "number", "verb", "role", "previous", "standing", "aside", "conflict")
@@ -107,9 +109,12 @@ def candidate_features(candidate: Candidate, question: QuestionAnalysis, shared:
         asked = question.text.replace(question.choices, " ") if question.choices else question.text
         words = asked.lower().split()  # the alternatives of "which of A and B" are not given: one is the answer
         titled = candidate.label in ("TITLE", "QUOTE")  # every word of a title is the title's ("Stage *Not* Screen")
-        own_terms = [term for t in own for term in (
+        if titled and own and own[0].lower_ in ("the", "a", "an"):
+            own = own[1:]  # but not its article: "The" of "The Simpsons" is no word the question gives
+        own_terms = [term for t in own if not _hyphened(t) for term in (
             token_terms(t.text) or (() if t.is_stop and not titled else (t.lower_,)))
-            if term != head]  # "The" of "The Simpsons" is no word the question gives
+            if term != head]
+        own_terms += _hyphen_words(own)  # "T-Mobile" is one word: "mobile" in the question does not give it
         bare_head = head is not None and any(head in token_terms(t.text) for t in own)  # "campaign" alone
         features["in_question"] = sum(_said(t, question_terms) or t in words for t in own_terms) / len(own_terms) \
             if own_terms else float(bare_head or all(t.is_stop for t in own))  # "of" says nothing new
@@ -155,9 +160,10 @@ def _governor(token):
 
 
 def _vague(candidate: Candidate, question: QuestionAnalysis) -> bool:
-    """A time without a clock reading for "what time", or a date without a day for "what date"."""
+    """A time without a clock reading ("Friday night"; "midnight" is one) for "what time", or a date without a day
+    for "what date"."""
     if question.answer_type == "NUM:time" and candidate.label == "TIME":
-        return not any(ch.isdigit() for ch in candidate.text)
+        return not any(ch.isdigit() for ch in candidate.text) and _CLOCK_WORD.search(candidate.text) is None
     if question.head == "date" and candidate.label == "DATE":
         return _DAY.search(candidate.text) is None
     return False
@@ -167,18 +173,23 @@ def _named_by_head(doc, candidate: Candidate, question: QuestionAnalysis) -> boo
     """A name followed by the question's head noun is one of what the question asks for, whatever spaCy labelled
     it: "Tonglu and Chun'an *counties*" for "which counties", "the Sichuan *team*" for "which team" (not when a name
     follows the noun, as in "Chelsea *striker* Adrian Mutu"). Only for things and places: a name before a person's
-    role says where or what they serve ("the Manchester Central *MP*"). Only spaCy's entities, not any capitalised
-    word ("Charming *City*")."""
+    role says where or what they serve ("the Manchester Central *MP*"), and a maker before a work is who made it
+    ("the BBC *show*"). Only spaCy's entities, not any capitalised word ("Charming *City*")."""
     if not question.head or question.coarse == "NUM":
         return False
     if named_as(candidate, question.head):
         return True  # "hit musical The Pajama Game" for "which musical"
     if candidate.label not in NAME_LABELS or question.answer_type == "HUM:ind":
         return False
+    if question.answer_type == "ENTY:cremat" and candidate.label in MAKER_LABELS:
+        return False  # "the *BBC* show", "a *Disney* film": who made the work, not its name
     after = doc[candidate.last] if candidate.last < len(doc) else None
     if after is None or after.lemma_.lower() != question.head:
         return False
     return not (after.i + 1 < len(doc) and doc[after.i + 1].pos_ == "PROPN")
+
+
+MAKER_LABELS = frozenset({"ORG", "PERSON", "NORP", "GPE"})  # who or where a film, show or album comes from
 
 
 NAMING_VERBS = frozenset("called named dubbed titled entitled nicknamed christened branded".split())
@@ -203,6 +214,26 @@ def _in_parentheses(doc, candidate: Candidate) -> bool:
         if token.text in ("(", "["):
             return True
     return False
+
+
+def _hyphened(token) -> bool:
+    """The token is part of a hyphen-joined word ("T", "-" and "Mobile" of "T-Mobile")."""
+    doc, dash = token.doc, token.text == "-"
+    joined_after = not token.whitespace_ and token.i + 1 < len(doc) and (dash or doc[token.i + 1].text == "-")
+    joined_before = token.i > 0 and not doc[token.i - 1].whitespace_ and (dash or doc[token.i - 1].text == "-")
+    return joined_after or joined_before
+
+
+def _hyphen_words(tokens) -> list[str]:
+    """The hyphen-joined words among `tokens`, lower-cased whole ("t-mobile")."""
+    words, current = [], ""
+    for t in tokens:
+        if _hyphened(t):
+            current += t.lower_ + t.whitespace_
+            if t.whitespace_ or t.i + 1 >= len(t.doc) or not _hyphened(t.doc[t.i + 1]):
+                words.append(current.strip())
+                current = ""
+    return [w for w in words if "-" in w.strip("-")]
 
 
 def _said(term: str, question_terms: set[str]) -> bool:

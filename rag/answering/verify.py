@@ -16,7 +16,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from rag.answering.quantities import find_quantities
-from rag.answering.question import NAME_LABELS as QUESTION_NAME_LABELS
+from rag.answering.question_names import NAME_LABELS as QUESTION_NAME_LABELS
 from rag.chunking import sentences
 from rag.models import Passage
 

@@ -1,0 +1,91 @@
+"""What a question names: its proper names and groups (which the evidence must hold), the places its verb happens
+in, the alternatives of "which of A and B", and the preposition its wh-phrase is the object of."""
+
+from __future__ import annotations
+
+from rag.answering.answer_types import HEAD_NOUNS, NAMED, WH_WORDS
+
+NAME_LABELS = frozenset(NAMED) - {"PROPN"}
+
+
+def misparsed_name(token) -> bool:
+    """A name the parser took for the verb: capitalised inside the question, with the real verb as its complement
+    ("which operator will *Easymobile* rent its airtime from")."""
+    return token.pos_ == "VERB" and token.i > 0 and token.text[:1].isupper() and not token.is_sent_start \
+        and any(c.dep_ == "xcomp" and c.pos_ == "VERB" and c.i == token.i + 1 for c in token.children)
+PLACE_LABELS = frozenset({"GPE", "LOC"})
+
+
+def places_in(doc) -> tuple[tuple[str, str, str], ...]:
+    """Where the question's verb happens: (verb lemma, preposition, place) for "sold *in Europe*"."""
+    out = []
+    for ent in doc.ents:
+        root = ent.root
+        if ent.label_ in PLACE_LABELS and root.dep_ == "pobj" and root.head.dep_ == "prep" \
+                and root.head.head.pos_ == "VERB":
+            out.append((root.head.head.lemma_.lower(), root.head.lower_, ent.text))
+    return tuple(out)
+
+
+def preposition_of(doc, wh) -> str | None:
+    """The preposition the wh-phrase is the object of, before it ("*to* what figure") or stranded at the end
+    ("which operator will they rent it *from*?"): the answer is that preposition's object in the evidence."""
+    if wh is None or wh.lower_ in ("when", "where", "why", "how"):
+        return None
+    if wh.i > 0 and doc[wh.i - 1].pos_ == "ADP":
+        return doc[wh.i - 1].lower_
+    words = [t for t in doc if not t.is_punct]
+    if words and words[-1].pos_ == "ADP" and words[-1].i > wh.i + 1 and not list(words[-1].children):
+        return words[-1].lower_
+    return None
+
+
+def choices_in(doc, wh) -> set[int]:
+    """Token indices of the alternatives in "which of A and B": what the answer is chosen from."""
+    if wh is None or wh.lower_ not in ("which", "who") or wh.i + 1 >= len(doc) or doc[wh.i + 1].lower_ != "of":
+        return set()
+    obj = next((c for c in doc[wh.i + 1].children if c.dep_ == "pobj"), None)
+    if obj is None or obj.pos_ == "PRON":
+        return set()
+    return {t.i for t in obj.subtree}
+
+
+def names_in(doc, wh, choices: set[int] = frozenset()) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Proper names in the question (its named entities and runs of proper nouns, not the wh-word), and its
+    nationality or group adjectives (NORP: "Israeli", "Labour")."""
+    out: list[tuple[str, int]] = []  # (name, index of its first token)
+    groups: list[str] = []
+    covered: set[int] = set()
+    for ent in doc.ents:
+        covered.update(range(ent.start, ent.end))
+        if ent.label_ in NAME_LABELS:
+            text = ent.text.removeprefix("the ").removeprefix("The ")
+            text = text[:-2] if text.endswith(("'s", "’s")) else text
+            if text and (wh is None or wh.i not in range(ent.start, ent.end)) and ent.start not in choices:
+                if ent.label_ == "NORP":
+                    groups.append(text)
+                else:
+                    out.append((text, ent.start))
+    run: list[str] = []
+    for token in [*doc, None]:
+        if token is not None and (token.pos_ == "PROPN" or misparsed_name(token)) \
+                and token.i not in covered | choices and token.i > 0:
+            run.append(token.text)
+            continue
+        if run:
+            out.append((" ".join(run), token.i - len(run) if token is not None else len(doc) - len(run)))
+            run = []
+    keep = [n for n, start in out if n.lower() not in WH_WORDS and not _role_word(doc, n, start)]
+    return tuple(dict.fromkeys(keep)), tuple(dict.fromkeys(groups))
+
+
+def _role_word(doc, name: str, start: int) -> bool:
+    """A role word ("which *MP*", "the *Chancellor*") is what the question asks for, not a name the evidence must
+    hold; but English puts no singular noun bare in subject position, so one that stands there is a name ("how much
+    did *Prince* earn")."""
+    if name.lower() not in HEAD_NOUNS:
+        return False
+    token, before = doc[start], doc[start - 1] if start > 0 else None
+    bare = before is not None and before.lower_ not in WH_WORDS and before.pos_ not in ("DET", "PRON") \
+        and before.tag_ != "POS"
+    return not (bare and token.dep_ in ("nsubj", "nsubjpass") and token.tag_ in ("NN", "NNP"))
