@@ -445,3 +445,17 @@ def test_the_opposite_direction_of_change_does_not_answer(parse, text, opposite)
     found = [c for c in find_candidates(_sentence(parse, text), frozenset({"GPE", "LOC", "PROPN"}))
              if c.text == "Cornwall"]
     assert found and opposite_extreme(found[0], question) is opposite
+
+
+@pytest.mark.parametrize(("question", "text", "rejected"), [
+    ("Which club did Dan Ilic join?", "On Monday, former Rovers striker Dan Ilic began talks with Wexham.", True),
+    ("Which club did Dan Ilic leave?", "On Monday, former Rovers striker Dan Ilic began talks with Wexham.", False),
+    ("Which club does Dan Ilic play for?", "On Monday, Rovers striker Dan Ilic began talks with Wexham.", False),
+])
+def test_a_past_affiliation_does_not_answer_a_question_about_now(parse, question, text, rejected):
+    from rag.answering.candidates import find_candidates
+    from rag.answering.rejections import not_an_answer
+
+    analysis = analyse_question(parse(question))
+    found = {c.text: c for c in find_candidates(_sentence(parse, text), frozenset({"ORG", "NORP", "PROPN"}))}
+    assert not_an_answer(found["Rovers"], analysis, thing=False) is rejected

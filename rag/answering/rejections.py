@@ -1,7 +1,10 @@
 """Candidate spans that cannot answer whatever their score: what is left of a name once the question's words are
-trimmed, hollow or restating noun phrases, a figure of another maker's things, a clause of the opposite extreme."""
+trimmed, hollow or restating noun phrases, a figure of another maker's things, a past affiliation, a clause of the
+opposite extreme."""
 
 from __future__ import annotations
+
+import re
 
 from rag.answering.answer_types import HEAD_NOUNS, NAMED
 from rag.answering.candidates import FIGURE_LABELS, Candidate
@@ -13,15 +16,36 @@ from rag.answering.question import QuestionAnalysis
 def not_an_answer(candidate: Candidate, question: QuestionAnalysis, thing: bool) -> bool:
     """Spans that cannot answer whatever their score: a kind word or a numeral left of a name once the question's
     words are trimmed ("Province" of "Zhejiang Province", "III"), a hollow noun phrase or a restated name (`thing`:
-    the question asks for a kind of thing), a figure of another maker's things, or a candidate whose clause says the
-    opposite superlative."""
+    the question asks for a kind of thing), a figure of another maker's things, a past affiliation ("former *Chelsea*
+    striker"), or a candidate whose clause says the opposite superlative."""
     if candidate.label in NAMED and (_generic(candidate) or only_numerals(candidate.text)):
         return True
     if candidate.label == "NP" and (_hollow(candidate) or thing and _restates_name(candidate, question)):
         return True
     if candidate.label in FIGURE_LABELS and counts_another(candidate, question):
         return True
+    if candidate.label in NAMED and _former_affiliation(candidate, question):
+        return True
     return opposite_extreme(candidate, question)
+
+
+# "former", "ex-": the name before the role noun is a past affiliation ("former *Chelsea* striker Adrian Mutu")
+FORMER_WORDS = frozenset({"former", "ex", "ex-", "erstwhile"})
+# a question about the past, or about leaving, asks for just that affiliation
+PAST_WORDS = frozenset("former formerly previous previously before earlier once ex used leave left quit".split())
+
+
+def _former_affiliation(candidate: Candidate, question: QuestionAnalysis) -> bool:
+    """The name modifies a role noun marked as past ("the *ex*-Arsenal manager"): it says where someone was, not
+    where they are, so it does not answer a question that is not about the past."""
+    doc = candidate.sentence.span.doc
+    root = doc[candidate.first:candidate.last].root
+    if root.dep_ not in ("compound", "amod", "nmod") or root.head.i <= root.i:
+        return False
+    role = root.head
+    marked = any(c.lower_ in FORMER_WORDS and c.i < candidate.first for c in role.children) \
+        or candidate.first > 0 and doc[candidate.first - 1].lower_ in FORMER_WORDS
+    return marked and not PAST_WORDS & set(re.findall(r"[a-z]+", question.text.lower()))
 
 
 def _generic(candidate: Candidate) -> bool:
