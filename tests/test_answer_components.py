@@ -459,3 +459,13 @@ def test_a_past_affiliation_does_not_answer_a_question_about_now(parse, question
     analysis = analyse_question(parse(question))
     found = {c.text: c for c in find_candidates(_sentence(parse, text), frozenset({"ORG", "NORP", "PROPN"}))}
     assert not_an_answer(found["Rovers"], analysis, thing=False) is rejected
+
+
+def test_an_ordinal_matches_the_same_place_by_number(parse):
+    # "came second" and "at number two" / "No 2" name the same place in a ranking; "two" alone does not
+    from rag.answering.evidence import _same_rank
+
+    doc = parse("The poll kept Ann Rowe at number two, Bo Lind at No 3 and two others in the top ten.")
+    ranked_two, ranked_three, other_two = [t for t in doc if t.like_num][:3]
+    assert _same_rank("second", ranked_two) and _same_rank("third", ranked_three)
+    assert not _same_rank("third", ranked_two) and not _same_rank("second", other_two)

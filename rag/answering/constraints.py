@@ -10,6 +10,7 @@ from rag.answering.evidence import Sentence
 from rag.answering.candidates import Candidate
 from rag.answering.naming import mentions, shares_name
 from rag.answering.question import QuestionAnalysis
+from rag.answering.quantities import ORDINAL_WORDS
 from rag.answering.question_names import PLACE_LABELS
 from rag.answering.scoring import YEAR
 from rag.models import Passage
@@ -34,8 +35,6 @@ def unstated_year(question: QuestionAnalysis, passage: Passage, article: str) ->
     return any(year not in stated and year not in unsaid for year in years)
 
 
-ORDINAL_WORDS = ("first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
-                 "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth").split()
 _ORDINAL = re.compile(rf"(?<!\w)(?:(\d{{1,3}})(?:st|nd|rd|th)|({'|'.join(ORDINAL_WORDS)}))(?!\w)", re.I)
 
 

@@ -11,6 +11,7 @@ from typing import Protocol
 import numpy as np
 
 from rag.answering.naming import mentions
+from rag.answering.quantities import NUMBER_WORDS, ORDINAL_WORDS
 from rag.answering.question import QuestionAnalysis
 from rag.models import Passage
 from rag.nlp import content_words
@@ -122,7 +123,7 @@ def match_terms(question: QuestionAnalysis, sentences: list[Sentence], query_vec
             own = token_terms(token.text)
             lemma = token.lemma_.lower()
             for f in focus:
-                strength = 1.0 if f.term in own else settings.soft_match_weight * (
+                strength = 1.0 if f.term in own or _same_rank(f.lemma, token) else settings.soft_match_weight * (
                     1.0 if (token.pos_ == "NOUN" or len(f.lemma) > len(lemma)) and _agent_of(f.lemma, lemma)
                     else soft.get((f.lemma, lemma), 0.0))  # the agent noun is the longer word: "former" is none
                 if strength <= 0:
@@ -141,6 +142,15 @@ def match_terms(question: QuestionAnalysis, sentences: list[Sentence], query_vec
 
 
 AGENT_SUFFIXES = ("man", "woman", "person", "er", "r", "or")
+
+
+def _same_rank(lemma: str, token) -> bool:
+    """The question's ordinal and the text's "number two" / "No 2" name the same place in a ranking ("came
+    *second*": "kept Peter Kay at *number two*")."""
+    if lemma not in ORDINAL_WORDS or token.i == 0:
+        return False
+    n = ORDINAL_WORDS.index(lemma) + 1
+    return token.doc[token.i - 1].lower_ in ("number", "no", "no.") and token.lower_ in (str(n), NUMBER_WORDS[n])
 
 
 def _agent_of(one: str, other: str) -> bool:
