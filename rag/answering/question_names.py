@@ -13,6 +13,8 @@ def misparsed_name(token) -> bool:
     ("which operator will *Easymobile* rent its airtime from")."""
     return token.pos_ == "VERB" and token.i > 0 and token.text[:1].isupper() and not token.is_sent_start \
         and any(c.dep_ == "xcomp" and c.pos_ == "VERB" and c.i == token.i + 1 for c in token.children)
+
+
 PLACE_LABELS = frozenset({"GPE", "LOC"})
 
 
