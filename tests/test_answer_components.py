@@ -143,6 +143,18 @@ def test_the_asked_verb_is_the_one_the_wh_phrase_hangs_from(parse):
     assert analyse_question(parse("What product did villagers in Bainiu start selling online?")).role == "obj"
 
 
+@pytest.mark.parametrize(("question", "past"), [
+    ("How many PSP consoles were sold in Europe on the first day?", True),
+    ("Who won the Cosafa Cup final?", True),
+    ("How many consoles will Sony ship by March?", False),  # the future
+    ("How many consoles did Sony plan to ship?", False),  # a plan, in the past tense
+    ("How much did Novartis say it could save?", False),  # a possibility
+    ("How many people live in Lusaka?", False),  # the present
+])
+def test_a_question_about_what_happened_is_told_from_one_about_a_plan(parse, question, past):
+    assert analyse_question(parse(question)).past is past
+
+
 # --- who did it, which period, which year (rag.answering.roles, rag.answering.constraints) ---
 
 @pytest.mark.parametrize(("question", "expected"), [

@@ -132,6 +132,18 @@ Non-League Harfield will host Premiership side Dunmore in the FA Cup third round
 
 Dunmore manager Paul Hart admitted his side did not score enough goals in their 2-1 win over Ashby Town. Striker Ian Cole got the winning goal with a late header.
 """,
+    "council_bridge.txt": """Council backs new river bridge
+
+Councillors in Polwith have approved plans for a road bridge over the river Tamar. The council intends to spend £4m on the bridge, which is expected to carry 9,000 vehicles a day when it opens.
+
+The old ferry crossing, which closed last year, carried 1,200 vehicles a day in its busiest summer.
+""",
+    "retail_launch.txt": """Shoppers queue for Vireo phone
+
+The Vireo smartphone went on sale in Canada on Friday, and shoppers queued overnight outside stores in Toronto.
+
+Almost all of the 50,000 Vireos delivered to shops were bought on the first day. Its maker, Lumen, says it reaches Britain in the spring.
+""",
 }
 
 CASES = [
@@ -206,6 +218,12 @@ CASES = [
     ("How fast does the robot Ferris walk?", ["3km/h", "about 3km/h"], "travel_sport"),  # a speed, not a length
     # "Hart admitted his side did *not* score": the doer of the asked verb, and only when it is not negated
     ("Who scored Dunmore's winning goal against Ashby Town?", ["Ian Cole"], "travel_sport"),
+    # a plan or forecast answers a question about one, and a past figure one about the past
+    ("How much does Polwith council intend to spend on the bridge?", ["£4m"], "council_bridge"),
+    ("How many vehicles a day is the Tamar bridge expected to carry?", ["9,000"], "council_bridge"),
+    ("How many vehicles a day did the old ferry crossing carry?", ["1,200"], "council_bridge"),
+    # a sentence that names no place is in the place of the sentence before
+    ("How many Vireo phones were delivered to shops in Canada?", ["50,000"], "retail_launch"),
 ]
 
 # Abstained today. Known misses, in the README: "Who won the county cup final?" (not yet played: the final's two
@@ -233,6 +251,10 @@ UNANSWERABLE = [
     "Who founded Harwick Castle?",
     # the figure counts another maker's tablets ("40,000 Kestrel tablets")
     "How many Orbis tablets were sold in France in the first week?",
+    # only planned ("intends to spend £4m"): what was spent is not said
+    "How much did Polwith council spend on the Tamar bridge?",
+    # "went on sale in Canada. ... the 50,000 Vireos delivered": another country's sales
+    "How many Vireo phones were sold in Britain on the first day?",
 ]
 
 

@@ -9,7 +9,7 @@ import re
 from rag.answering.evidence import Sentence
 from rag.answering.candidates import Candidate
 from rag.answering.naming import mentions, shares_name
-from rag.answering.question import QuestionAnalysis
+from rag.answering.question import INTENT_NOUNS, INTENT_VERBS, QuestionAnalysis
 from rag.answering.quantities import ORDINAL_WORDS
 from rag.answering.question_names import PLACE_LABELS
 from rag.answering.scoring import YEAR
@@ -56,18 +56,29 @@ def unstated_ordinal(question: QuestionAnalysis, article: str) -> bool:
 
 def elsewhere(question: QuestionAnalysis, sentence: Sentence) -> bool:
     """The sentence has the question's verb happen in another place ("sold ... in Japan" for "sold in Europe"),
-    and does not name the question's place: it reports another market, country or city."""
+    and does not name the question's place: it reports another market, country or city. A sentence that names no
+    place takes its place from the one before ("went on sale in Japan. ... the 200,000 PSPs shipped")."""
     for verb, preposition, place in question.places:
         if mentions(sentence.text, place):
             continue
-        for token in sentence.span:
-            if token.lemma_.lower() != verb:
-                continue
-            for prep in token.children:
-                if prep.dep_ == "prep" and prep.lower_ == preposition and any(
-                        c.dep_ == "pobj" and c.ent_type_ in PLACE_LABELS for c in prep.children):
-                    return True
+        if any(_placed(t, preposition) for t in sentence.span if t.lemma_.lower() == verb):
+            return True
+        before = sentence.previous
+        if before is None or mentions(before.text, place) or any(
+                t.ent_type_ in PLACE_LABELS for t in sentence.span):
+            continue
+        said = {f.term for f in question.focus if f.lemma == verb}  # the verb, or a word for it ("on sale")
+        if any(_placed(before.span.doc[i], preposition) for term in said for i in before.matches.get(term, (0, []))[1]):
+            return True
     return False
+
+
+def _placed(token, preposition: str) -> bool:
+    """The token, or the verb it hangs from, is done in a place: it has `preposition` with a place as its object."""
+    while token.pos_ not in ("VERB", "AUX") and token.head.i != token.i:
+        token = token.head
+    return any(prep.dep_ == "prep" and prep.lower_ == preposition and any(
+        c.dep_ == "pobj" and c.ent_type_ in PLACE_LABELS for c in prep.children) for prep in token.children)
 
 
 def counts_another(candidate: Candidate, question: QuestionAnalysis) -> bool:
@@ -84,6 +95,25 @@ def counts_another(candidate: Candidate, question: QuestionAnalysis) -> bool:
         return False
     other = doc[candidate.last:i].text
     return not shares_name(other, question.kind) and not shares_name(question.kind, other)
+
+
+# the links at which a clause of its own begins: a plan said there is not the candidate's
+_OWN_CLAUSE = frozenset({"relcl", "acl", "advcl", "parataxis"})
+
+
+def only_intended(candidate: Candidate, question: QuestionAnalysis) -> bool:
+    """The question asks what happened and the candidate's clause only plans, hopes or forecasts it ("Sony *intends
+    to* ship three million", "sales *are expected to* reach 3m", "its *goal is to* ship 5m"): an intention is no fact."""
+    if not question.past:
+        return False
+    token = candidate.sentence.span.doc[candidate.first:candidate.last].root
+    while True:  # not "will": news tells what happened in the future tense of the day it was written
+        if token.head.i == token.i or token.dep_ in _OWN_CLAUSE:
+            return False
+        if token.dep_ in ("xcomp", "ccomp") and (token.head.lemma_.lower() in INTENT_VERBS or any(
+                c.dep_ == "nsubj" and c.lemma_.lower() in INTENT_NOUNS for c in token.head.children)):
+            return True
+        token = token.head
 
 
 _EXTREMES = (("biggest largest greatest", "smallest"), ("highest", "lowest"), ("most", "least fewest"),

@@ -29,6 +29,13 @@ SAY_VERBS = frozenset("say tell claim argue warn add describe call explain sugge
 # verbs that report or intend another verb's content
 CONTROL_VERBS = SAY_VERBS | frozenset("agree expect aim seek try decide intend offer refuse manage plan hope want "
                                       "need promise threaten vow pledge continue begin start".split())
+# verbs whose complement is a plan, hope or forecast rather than a thing done ("intends to *ship* three million")
+INTENT_VERBS = frozenset("intend plan aim expect hope want seek target forecast predict project promise pledge vow "
+                         "propose anticipate".split())
+# nouns that make "the *goal* is to ship 5 million" a plan
+INTENT_NOUNS = frozenset("goal aim target plan intention ambition hope objective forecast".split())
+# words that make a question about a plan or a possibility, not about what happened
+_UNSETTLED = INTENT_VERBS | INTENT_NOUNS | frozenset("will shall would could may might 'll due".split())
 RANK_VERBS = frozenset("rank finish come place stand sit put".split())
 # verbs whose complement is a figure ("total", "add up to", "rise to")
 # verbs of change, whose speed news gives as a percentage ("grew by 8.1%")
@@ -80,6 +87,7 @@ class QuestionAnalysis(BaseModel):
     # groups ("the Normans"), whose doings news credits to their leaders
     kind: str | None = None  # the name that makes the head noun one maker's or brand's: "how many *PSP* consoles"
     negated: bool = False  # "which player did *not* score": a negated verb in the evidence may answer
+    past: bool = False  # asks what happened ("how many *were sold*"), not what is planned: a forecast cannot answer
 
     @property
     def coarse(self) -> str:
@@ -121,7 +129,15 @@ def analyse_question(doc, classify: HeadClassifier | None = None) -> QuestionAna
         names=names, details=tuple(dict.fromkeys([*groups, *figures])),
         choices=doc[min(choices):max(choices) + 1].text if choices else None, preposition=preposition_of(doc, wh),
         places=places_in(doc), actors=actors(doc, names), kind=_kind(head),
-        negated=any(t.dep_ == "neg" for t in doc))
+        negated=any(t.dep_ == "neg" for t in doc), past=_asks_what_happened(doc))
+
+
+def _asks_what_happened(doc) -> bool:
+    """The question's verb is in the past tense and no word of it is about a plan, hope or possibility ("was *set
+    to* overtake" and "were *due to* unveil" are plans)."""
+    return any(t.tag_ == "VBD" for t in doc) and not any(
+        t.lemma_.lower() in _UNSETTLED or t.lower_ in _UNSETTLED
+        or t.lemma_ == "set" and any(c.dep_ == "xcomp" for c in t.children) for t in doc)
 
 
 def _kind(head) -> str | None:

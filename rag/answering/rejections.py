@@ -1,6 +1,6 @@
 """Candidate spans that cannot answer whatever their score: what is left of a name once the question's words are
 trimmed, hollow or restating noun phrases, a figure of another maker's things, a past affiliation, a clause of the
-opposite extreme."""
+opposite extreme, a planned figure for a question about what happened."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 
 from rag.answering.answer_types import HEAD_NOUNS, NAMED
 from rag.answering.candidates import FIGURE_LABELS, Candidate
-from rag.answering.constraints import counts_another, opposite_extreme
+from rag.answering.constraints import counts_another, only_intended, opposite_extreme
 from rag.answering.naming import mentions, only_numerals
 from rag.answering.question import QuestionAnalysis
 
@@ -17,7 +17,8 @@ def not_an_answer(candidate: Candidate, question: QuestionAnalysis, thing: bool)
     """Spans that cannot answer whatever their score: a kind word or a numeral left of a name once the question's
     words are trimmed ("Province" of "Zhejiang Province", "III"), a hollow noun phrase or a restated name (`thing`:
     the question asks for a kind of thing), a figure of another maker's things, a past affiliation ("former *Chelsea*
-    striker"), or a candidate whose clause says the opposite superlative."""
+    striker"), a candidate whose clause says the opposite superlative, or a figure only planned or forecast ("intends
+    to ship three million") for a question about what happened."""
     if candidate.label in NAMED and (_generic(candidate) or only_numerals(candidate.text)):
         return True
     if candidate.label == "NP" and (_hollow(candidate) or thing and _restates_name(candidate, question)):
@@ -25,6 +26,8 @@ def not_an_answer(candidate: Candidate, question: QuestionAnalysis, thing: bool)
     if candidate.label in FIGURE_LABELS and counts_another(candidate, question):
         return True
     if candidate.label in NAMED and _former_affiliation(candidate, question):
+        return True
+    if candidate.label in FIGURE_LABELS and only_intended(candidate, question):
         return True
     return opposite_extreme(candidate, question)
 
