@@ -330,6 +330,46 @@ def test_a_figure_counting_another_makers_things_does_not_answer(parse):
     assert not counts_another(other[0], plain)  # no maker asked for: any console counts
 
 
+@pytest.mark.parametrize(("question", "sentence", "another"), [
+    # a profit, a debt or a loss is not what a buyer pays
+    ("How much is Halden paying to buy Marro's phone arm?", "Halden's profit for the six months was $310m.", True),
+    ("How much is Halden paying to buy Marro's phone arm?", "Marro has debts of $95m.", True),
+    ("How much is Halden paying to buy Marro's phone arm?", "It posted losses of $40m.", True),
+    ("How much is Halden paying to buy Marro's phone arm?", "The $2.4bn deal was agreed on Monday.", False),
+    ("How much is Halden paying to buy Marro's phone arm?", "The price was $2.4bn.", False),  # what is paid
+    # the question's own word, or the verb that asks for that kind of money
+    ("How much did Dortmund lose in the year to June?", "The club posted a record loss of 68m euros.", False),
+    ("What was Halden's profit for the six months?", "Halden's profit for the six months was $310m.", False),
+    ("How much did Marro's sales grow?", "Marro's sales were $1.2bn.", False),
+])
+def test_a_sum_named_as_another_kind_of_money_does_not_answer(parse, question, sentence, another):
+    from rag.answering.candidates import find_candidates
+    from rag.answering.constraints import measures_another
+
+    found = find_candidates(_sentence(parse, sentence), frozenset({"MONEY"}))
+    assert found, sentence
+    assert measures_another(found[0], analyse_question(parse(question))) is another
+
+
+@pytest.mark.parametrize(("question", "sentence", "planned"), [
+    ("How many PSPs were sold in Europe?", "Sony says it intends to ship three million of the consoles.", True),
+    ("How many PSPs were sold in Europe?", "Sales are expected to reach three million by March.", True),
+    ("How many PSPs were sold in Europe?", "Nintendo's goal is to ship 5 million consoles by March.", True),
+    ("How many PSPs were sold in Europe?", "Sony sold three million of the consoles.", False),
+    # news tells the day's events in the future tense of the day it was written: "will" is no plan
+    ("What was the value of exports in 2022?", "In 2022, exports will be 61.23 billion yuan.", False),
+    # a question about the plan itself is answered by it
+    ("How many consoles does Sony intend to ship?", "Sony says it intends to ship three million of the consoles.", False),
+])
+def test_a_planned_figure_does_not_answer_what_happened(parse, question, sentence, planned):
+    from rag.answering.candidates import find_candidates
+    from rag.answering.constraints import only_intended
+
+    found = find_candidates(_sentence(parse, sentence), frozenset({"CARDINAL", "MONEY"}))
+    assert found, sentence
+    assert only_intended(found[0], analyse_question(parse(question))) is planned
+
+
 def test_a_numeral_alone_is_no_name():
     from rag.answering.naming import only_numerals
 

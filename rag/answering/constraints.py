@@ -14,6 +14,7 @@ from rag.answering.quantities import ORDINAL_WORDS
 from rag.answering.question_names import PLACE_LABELS
 from rag.answering.scoring import YEAR
 from rag.models import Passage
+from rag.text import stem
 
 
 # a year, not a clock time ("by 1200 GMT")
@@ -114,6 +115,37 @@ def only_intended(candidate: Candidate, question: QuestionAnalysis) -> bool:
                 c.dep_ == "nsubj" and c.lemma_.lower() in INTENT_NOUNS for c in token.head.children)):
             return True
         token = token.head
+
+
+# kinds of money a sum is often named as, with the verbs that ask for each ("how much did it *lose*": a loss); a sum
+# of one kind does not answer a question about another
+MONEY_KINDS = {"profit": "make earn", "revenue": "make earn generate take", "sales": "sell make", "sale": "sell make", "turnover": "make",
+               "loss": "lose", "earnings": "earn make", "earning": "earn make", "income": "earn make", "debt": "owe borrow", "dividend": "pay",
+               "salary": "earn pay", "wage": "earn pay", "fine": "fine pay", "tax": "tax pay", "budget": "spend",
+               "price": "pay cost buy sell charge", "cost": "cost pay spend", "fee": "pay charge", "bonus": "pay earn",
+               "deficit": "borrow owe", "surplus": "make"}
+
+
+def measures_another(candidate: Candidate, question: QuestionAnalysis) -> bool:
+    """A sum named as a kind of money that the question does not name ("Lenovo's *profit* ... was
+    HK$327m", "a £5m *fine*" for "how much is Lenovo paying to buy IBM's PC business"): it is another sum."""
+    if candidate.label != "MONEY":
+        return False
+    sentence = candidate.sentence
+    root = sentence.span.doc[candidate.first:candidate.last].root
+    noun = None
+    if root.dep_ in ("attr", "acomp") and root.head.lemma_ == "be":  # "the profit was £5m"
+        noun = next((c for c in root.head.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    elif root.dep_ in ("compound", "nmod", "amod", "nummod") and root.head.i > root.i:  # "a £5m fine"
+        noun = root.head
+    elif root.dep_ == "pobj" and root.head.lower_ == "of" and root.head.head.pos_ == "NOUN":  # "profits of £5m"
+        noun = root.head.head
+    kind = next((w for w in (noun.lemma_.lower(), noun.lower_) if w in MONEY_KINDS), None) if noun is not None \
+        else None
+    if kind is None or stem(noun.text) in {f.term for f in question.focus}:
+        return False
+    asked = {f.lemma for f in question.focus} | {question.verb or ""}
+    return not asked & {kind, *MONEY_KINDS[kind].split()}
 
 
 _EXTREMES = (("biggest largest greatest", "smallest"), ("highest", "lowest"), ("most", "least fewest"),
