@@ -137,6 +137,8 @@ Dunmore manager Paul Hart admitted his side did not score enough goals in their 
 Councillors in Polwith have approved plans for a road bridge over the river Tamar. The council intends to spend £4m on the bridge, which is expected to carry 9,000 vehicles a day when it opens.
 
 The old ferry crossing, which closed last year, carried 1,200 vehicles a day in its busiest summer.
+
+Last year Polwith's tourism income was £21m, an increase of £2m on the year before.
 """,
     "retail_launch.txt": """Shoppers queue for Vireo phone
 
@@ -178,6 +180,9 @@ CASES = [
     ("Which of Ana Kovac and Elin Lindqvist is ranked 31st?", ["Elin Lindqvist", "Lindqvist"], "sport_tennis"),
     ("By what score did Ana Kovac beat Elin Lindqvist?", ["6-3 7-5"], "sport_tennis"),
     ("To what figure did Thailand's exports rise?", ["$96bn"], "wire_economy"),  # "rose by $9bn *to* $96bn"
+    # "how much did it rise" asks for the change, not the level it reached ("was £21m, an increase of £2m")
+    ("How much did Thailand's exports rise in 2004?", ["$9bn"], "wire_economy"),
+    ("How much did Polwith's tourism income rise last year?", ["£2m"], "council_bridge"),
     ("What is Orbis's desktop search tool called?", ["Beacon"], "tech_launch"),  # the name after "called"
     ("What is Marla's real name?", ["Jessica Tran"], "tech_launch"),  # a person's name, not "whose"
     # "She said ..." speaks of the professor named paragraphs before, outside the passage

@@ -33,7 +33,7 @@ from rag.answering.dating import relative_years
 from rag.answering.evidence import EvidenceStore, Sentence, coverage_of, token_terms
 from rag.answering.naming import mentions
 from rag.answering.quantities import UNIT_KINDS, unit_kind
-from rag.answering.question import QuestionAnalysis, phrase_of, role_of
+from rag.answering.question import CHANGE_VERBS, QuestionAnalysis, phrase_of, role_of
 from rag.answering.question_names import NAME_LABELS
 from rag.settings import ScoringWeights
 from rag.text import stem
@@ -56,6 +56,9 @@ OTHER_HEAD_FIGURE = 0.4
 # much (set by hand, like OTHER_HEAD_FIGURE: well below a precise one, above the wrong kind)
 VAGUE_TIME = 0.6
 OTHER_UNIT = 0.3  # a quantity whose unit measures another thing than asked (set by hand, like the two above)
+# "how much did exports rise": the level they rose to ("exports were 61.23bn yuan", "fell *to* 1.96:1") is not the
+# change ("an increase *of* 17.7%", "rose *by* 8%"); set by hand, like the three above
+LEVEL_NOT_CHANGE = 0.5
 _DAY = re.compile(r"(?<![\d.,])(?:[12]?\d|3[01])(?:st|nd|rd|th)?(?![\d.,])|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|"
                   r"\b(?:today|yesterday|tomorrow)\b", re.I)
 _CLOCK_WORD = re.compile(r"\b(?:midnight|noon|midday|o'clock)\b", re.I)  # clock readings in words
@@ -95,6 +98,9 @@ def candidate_features(candidate: Candidate, question: QuestionAnalysis, shared:
     if kind is not None and kind != question.answer_type:
         features["type"] *= OTHER_UNIT  # "how fast": "two feet" measures a length, "1.35km/h" a speed
     doc = sentence.span.doc
+    if " how much " in f" {question.text.lower()} " and CHANGE_VERBS & {question.verb, *(f.lemma for f in question.focus)} \
+            and candidate.label in NUMERIC_LABELS and _level(doc, candidate):  # "how far had it narrowed": to where
+        features["type"] *= LEVEL_NOT_CHANGE
     if question.unit and candidate.label == "QUANTITY" and stem(question.unit) in token_terms(candidate.text):
         features["type"] = 1.0  # "how many tonnes": "3,217 tonnes" counts the very unit asked for
     if _named_by_head(doc, candidate, question) or question.choices and candidate.text in question.choices:
@@ -148,6 +154,16 @@ def candidate_features(candidate: Candidate, question: QuestionAnalysis, shared:
                                  and (not said_at or _governor(root).i in said_at))
     features["aside"] = float(_in_parentheses(doc, candidate))
     return features
+
+
+def _level(doc, candidate: Candidate) -> bool:
+    """The figure is a level, not a change: what something is ("exports were 61.23bn yuan", "reached 2m") or the
+    end of a change ("fell *to* 1.96:1", "rose *from* 5%")."""
+    root = doc[candidate.first:candidate.last].root
+    head = root.head
+    if root.dep_ in ("attr", "acomp") and head.lemma_ == "be" or root.dep_ == "dobj" and head.lemma_ == "reach":
+        return True
+    return root.dep_ == "pobj" and head.lower_ in ("to", "from") and head.head.lemma_.lower() in CHANGE_VERBS
 
 
 def _governor(token):
