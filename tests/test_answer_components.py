@@ -229,6 +229,17 @@ def test_a_clipped_place_name_names_the_place():
     assert mentions("the Lancs team", "Lancaster Gate") == 0  # only one-word names are clipped
 
 
+def test_an_acronym_written_out_names_it():
+    from rag.answering.naming import mentions
+
+    assert mentions("software and information technology services grew", "IT") > 0
+    assert mentions("the World Trade Organisation ruled", "WTO") > 0
+    assert mentions("the Organisation of Petroleum Exporting Countries", "OPEC") > 0  # "of" between the words
+    assert mentions("compensation from the European Union", "EU") > 0
+    assert mentions("he went into town", "IT") == 0  # "into" is a function word, "town" too short to be one
+    assert mentions("the World Trade talks", "WTO") == 0  # every initial needs its word
+
+
 def test_periods_are_centuries_decades_and_years():
     from rag.answering.constraints import periods
 

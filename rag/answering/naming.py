@@ -5,20 +5,36 @@ from __future__ import annotations
 import re
 
 from rag.answering.answer_types import HEAD_NOUNS
+from rag.text import STOPWORDS
 
 
 def mentions(text: str, name: str) -> float:
     """1 when `text` names `name` (case-insensitive, whole words), 0.8 when only its last word (a surname or the
-    head of an organisation's name) appears, else 0."""
+    head of an organisation's name) appears, or a clipped or spelled-out form of a one-word name, else 0."""
     low = text.lower()
     if re.search(rf"(?<!\w){re.escape(name.lower())}(?!\w)", low):
         return 1.0
     parts = name.split()
     if len(parts) > 1 and re.search(rf"(?<!\w){re.escape(parts[-1].lower())}(?!\w)", low):
         return 0.8
-    if len(parts) == 1 and _clipped(text, name):
+    if len(parts) == 1 and (_clipped(text, name) or _spelled_out(text, name)):
         return 0.8
     return 0.0
+
+
+_ACRONYM = re.compile(r"[A-Z]{2,6}")
+_JOINER = r"(?:\s+(?:of|and|for|the|&))?"
+
+
+def _spelled_out(text: str, name: str) -> bool:
+    """`text` writes out the acronym `name`: "information technology" for "IT", "World Trade Organisation" for
+    "WTO" (content words of four letters or more with its initials, "of" and "and" between them allowed)."""
+    if not _ACRONYM.fullmatch(name):
+        return False
+    words = [rf"[{c}{c.lower()}][a-z]{{3,}}" for c in name]
+    pattern = r"(?<![\w-])" + (_JOINER + r"\s+").join(f"({w})" for w in words) + r"(?![\w-])"
+    return any(not any(w.lower() in STOPWORDS for w in match.groups())
+               for match in re.finditer(pattern, text))
 
 
 _CLIPPED = re.compile(r"(?<!\w)([A-Z][a-z]{3,})s(?!\w)")
