@@ -281,7 +281,10 @@ def _role(wh, head) -> str | None:
     if phrase_end + 2 < len(doc) and doc[phrase_end + 1].lemma_ == "do" \
             and doc[phrase_end + 2].pos_ in ("NOUN", "PROPN", "PRON", "DET", "ADJ", "NUM"):
         return "obj"  # do-support puts a subject after the wh-phrase: "what product did *villagers* sell" asks the object
-    return role_of(head if head is not None and wh.dep_ == "det" else wh)
+    # "what two sectors form": the wh-word opens its noun's phrase, whatever the parser attached it to
+    in_phrase = head is not None and head.i > wh.i and all(
+        t.pos_ in ("NUM", "ADJ", "NOUN", "PROPN") for t in doc[wh.i + 1:head.i])
+    return role_of(head if head is not None and (wh.dep_ == "det" or in_phrase) else wh)
 
 
 def _modified_noun(token):
