@@ -129,6 +129,9 @@ def test_names_are_constraints_roles_and_nationalities_are_not(parse):
     # the alternatives of "which of" are what the answer is chosen from, not names it must not be
     choice = analyse_question(parse("Which of Jet Airways and Air Sahara is ranked third?"))
     assert choice.choices == "Jet Airways and Air Sahara" and not {"Jet Airways", "Air Sahara"} & set(choice.names)
+    # two names the model joined at a preposition are two names; a title keeps its own ("Gone with the Wind")
+    joined = analyse_question(parse("In what year did Nicolas Anelka win the Champions League with Real Madrid?"))
+    assert {"Champions League", "Real Madrid"} <= set(joined.names)
 
 
 def test_the_asked_verb_is_the_one_the_wh_phrase_hangs_from(parse):
@@ -362,6 +365,30 @@ def test_a_sum_named_as_another_kind_of_money_does_not_answer(parse, question, s
     found = find_candidates(_sentence(parse, sentence), frozenset({"MONEY"}))
     assert found, sentence
     assert measures_another(found[0], analyse_question(parse(question))) is another
+
+
+def test_a_price_for_another_thing_does_not_answer(parse):
+    from rag.answering.candidates import find_candidates
+    from rag.answering.constraints import priced_for_another
+    from rag.answering.evidence import match_terms
+    from rag.settings import Settings
+
+    class Store:  # idf 1 for every word, no word vectors: exact matches only
+        def idf(self, term):
+            return 1.0
+
+        def word_vectors(self, words):
+            import numpy as np
+            return np.zeros((len(words), 3))
+
+    question = analyse_question(parse("How much will the library charge for an hour's wireless session?"))
+    sentence = _sentence(parse, "The service will be priced at £4.50 for an hour's session or £35 for a monthly pass.")
+    match_terms(question, [sentence], sentence.vector, Store(), Settings().answer)
+    found = {c.text: priced_for_another(c) for c in find_candidates(sentence, frozenset({"MONEY"}))}
+    assert found == {"£4.50": False, "£35": True}
+    alone = _sentence(parse, "A monthly pass costs £35 for a whole month.")  # no other figure's thing is asked for
+    match_terms(question, [alone], alone.vector, Store(), Settings().answer)
+    assert not any(priced_for_another(c) for c in find_candidates(alone, frozenset({"MONEY"})))
 
 
 @pytest.mark.parametrize(("question", "sentence", "planned"), [

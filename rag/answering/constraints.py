@@ -148,6 +148,26 @@ def measures_another(candidate: Candidate, question: QuestionAnalysis) -> bool:
     return not asked & {kind, *MONEY_KINDS[kind].split()}
 
 
+def priced_for_another(candidate: Candidate) -> bool:
+    """The sentence prices several things ("£4.50 *for an hour's session* or £35 *for a monthly pass*"), and the
+    thing this figure is for holds none of the question's words while another figure's does."""
+    sentence = candidate.sentence
+    doc = sentence.span.doc
+    matched = {i for _, where in sentence.matches.values() for i in where}
+
+    def bought(after: int) -> set[int] | None:  # the words of the "for" phrase right after a figure
+        if after >= sentence.span.end or doc[after].lower_ != "for":
+            return None
+        return {t.i for c in doc[after].children if c.dep_ == "pobj" for t in c.subtree}
+
+    own = bought(candidate.last)
+    if not own or own & matched:
+        return False
+    others = (bought(t.i + 1) for t in sentence.span if t.i + 1 != candidate.last and t.i + 1 < sentence.span.end
+              and (t.like_num or t.ent_type_ == "MONEY") and t.i >= sentence.span.start)
+    return any(words and words & matched for words in others)
+
+
 _EXTREMES = (("biggest largest greatest", "smallest"), ("highest", "lowest"), ("most", "least fewest"),
              ("best", "worst"), ("longest", "shortest"), ("fastest", "slowest"), ("oldest", "youngest newest"),
              ("strongest", "weakest"), ("richest", "poorest"), ("heaviest", "lightest"), ("hottest warmest", "coldest"))

@@ -3,6 +3,8 @@ in, the alternatives of "which of A and B", and the preposition its wh-phrase is
 
 from __future__ import annotations
 
+import re
+
 from rag.answering.answer_types import HEAD_NOUNS, NAMED, WH_WORDS
 
 NAME_LABELS = frozenset(NAMED) - {"PROPN"}
@@ -67,7 +69,7 @@ def names_in(doc, wh, choices: set[int] = frozenset()) -> tuple[tuple[str, ...],
                 if ent.label_ == "NORP":
                     groups.append(text)
                 else:
-                    out.append((text, ent.start))
+                    out += _split_names(doc, ent, text)
     run: list[str] = []
     for token in [*doc, None]:
         if token is not None and (token.pos_ == "PROPN" or misparsed_name(token)) \
@@ -79,6 +81,22 @@ def names_in(doc, wh, choices: set[int] = frozenset()) -> tuple[tuple[str, ...],
             run = []
     keep = [n for n, start in out if n.lower() not in WH_WORDS and not _role_word(doc, n, start)]
     return tuple(dict.fromkeys(keep)), tuple(dict.fromkeys(groups))
+
+
+# a preposition between two capitalised parts joins two names the model took for one ("the *Champions League with
+# Real Madrid*"); "Gone with the Wind", "Bank of England" keep theirs (lower case after it, or "of")
+_JOINED = re.compile(r" (?:with|against|at|in|from|for|to|by|on|over|v|vs) (?=[A-Z])")
+
+
+def _split_names(doc, ent, text: str) -> list[tuple[str, int]]:
+    """The names in one entity's text, each with the index of its first token."""
+    out, at = [], 0
+    for part in _JOINED.split(text):
+        at = text.find(part, at)
+        first = next((t.i for t in ent if t.idx >= ent.start_char + at), ent.start)
+        out.append((part, first))
+        at += len(part)
+    return out
 
 
 def _role_word(doc, name: str, start: int) -> bool:

@@ -8,7 +8,8 @@ import re
 
 from rag.answering.answer_types import HEAD_NOUNS, NAMED
 from rag.answering.candidates import FIGURE_LABELS, Candidate
-from rag.answering.constraints import counts_another, measures_another, only_intended, opposite_extreme
+from rag.answering.constraints import counts_another, measures_another, only_intended, opposite_extreme, \
+    priced_for_another
 from rag.answering.naming import mentions, only_numerals
 from rag.answering.question import QuestionAnalysis
 
@@ -23,7 +24,8 @@ def not_an_answer(candidate: Candidate, question: QuestionAnalysis, thing: bool)
         return True
     if candidate.label == "NP" and (_hollow(candidate) or thing and _restates_name(candidate, question)):
         return True
-    if candidate.label in FIGURE_LABELS and (counts_another(candidate, question) or measures_another(candidate, question)):
+    if candidate.label in FIGURE_LABELS and (counts_another(candidate, question) or measures_another(candidate, question)
+                                             or priced_for_another(candidate)):
         return True
     if candidate.label in NAMED and _former_affiliation(candidate, question):
         return True
