@@ -313,6 +313,26 @@ def _sentence(parse, text: str):
     return Sentence(passage=passage, rank=0, position=0, start=0, end=len(text), vector=np.zeros(3), span=doc[:])
 
 
+def test_a_word_the_tagger_did_not_know_heads_a_noun_phrase(parse):
+    """The small model tags rare words "X" ("died from respiratory disease *emphysema*" inside a long passage): in a
+    noun's place such a word still heads a noun phrase, which noun_chunks would drop."""
+    import numpy as np
+    from spacy.tokens import Doc
+
+    from rag.answering.candidates import find_candidates
+    from rag.answering.evidence import Sentence
+    from rag.models import Passage
+
+    words = ["Carson", "died", "from", "respiratory", "disease", "emphysema", "."]
+    doc = Doc(parse("x").vocab, words=words, spaces=[True] * 5 + [False, False],
+              pos=["PROPN", "VERB", "ADP", "ADJ", "NOUN", "X", "PUNCT"],
+              deps=["nsubj", "ROOT", "prep", "amod", "compound", "pobj", "punct"], heads=[1, 1, 1, 5, 5, 2, 1])
+    text = doc.text
+    passage = Passage(doc_id="d", chunk_id="d:0", text=text, score=1.0, start=0, end=len(text))
+    sentence = Sentence(passage=passage, rank=0, position=0, start=0, end=len(text), vector=np.zeros(3), span=doc[:])
+    assert "respiratory disease emphysema" in [c.text for c in find_candidates(sentence, frozenset({"NP"}))]
+
+
 def test_a_number_in_a_name_is_not_a_figure(parse):
     from rag.answering.candidates import find_candidates
 

@@ -98,12 +98,20 @@ def find_candidates(sentence: Sentence, wanted: frozenset[str], plural: bool = F
             a, b = _trim_determiner(text, chunk.start_char - offset, chunk.end_char - offset)
             if b > a and not any(s[0] == a and s[1] == b for s in spans):
                 spans.append((a, b, "NP"))
+        for token in sentence.span:  # a word the tagger did not know ("X") in a noun's place heads a noun phrase
+            if token.pos_ == "X" and token.dep_ in _NOUN_DEPS and token.is_alpha:
+                a, b = _trim_determiner(text, token.left_edge.idx - offset, token.idx + len(token) - offset)
+                if b > a and not any(s[0] == a and s[1] == b for s in spans):
+                    spans.append((a, b, "NP"))
     out = [_make(sentence, text, a, b, label) for a, b, label in spans
            if label in wanted or head and label in NAMED + ("TITLE",)]
     out = [c for c in out if c is not None and (c.label in wanted or named_as(c, head))]
     if plural:
         out += _lists(sentence, text, out)
     return out
+
+
+_NOUN_DEPS = frozenset({"nsubj", "nsubjpass", "dobj", "pobj", "attr", "appos", "conj"})
 
 
 def _after_name(sentence: Sentence, char: int) -> bool:
