@@ -144,6 +144,10 @@ def test_the_asked_verb_is_the_one_the_wh_phrase_hangs_from(parse):
     assert analyse_question(parse("Which club did he score for in 2004?")).preposition is None
     # do-support puts the subject after the wh-phrase, whatever the parser makes of it
     assert analyse_question(parse("What product did villagers in Bainiu start selling online?")).role == "obj"
+    # the wh-phrase owns a noun: the answer owns it in the evidence ("the bat's saliva")
+    assert analyse_question(parse("A protein from which animal's saliva is the drug based on?")).owned == "saliva"
+    assert analyse_question(parse("Whose own goal gave Liverpool a 1-0 win?")).owned == "goal"
+    assert analyse_question(parse("Which animal lives in the cave?")).owned is None
     # the wh-word opens the subject's phrase even where the parser makes it the object ("What/dobj two sectors")
     assert analyse_question(parse('What two sectors form the "dual engine" of the economy?')).role == "subj"
 

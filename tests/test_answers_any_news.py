@@ -138,7 +138,7 @@ Councillors in Polwith have approved plans for a road bridge over the river Tama
 
 The old ferry crossing, which closed last year, carried 1,200 vehicles a day in its busiest summer.
 
-Last year Polwith's tourism income was £21m, an increase of £2m on the year before.
+Last year Polwith's tourism income was £21m, an increase of £2m on the year before. The bridge's architect, Carys Penrose, said its curved deck copies the heron's wing.
 """,
     "retail_launch.txt": """Shoppers queue for Vireo phone
 
@@ -183,6 +183,8 @@ CASES = [
     # "how much did it rise" asks for the change, not the level it reached ("was £21m, an increase of £2m")
     ("How much did Thailand's exports rise in 2004?", ["$9bn"], "wire_economy"),
     ("How much did Polwith's tourism income rise last year?", ["£2m"], "council_bridge"),
+    # the answer owns what the wh-phrase owns ("which animal's *wing*": "the heron's wing"), not the one who said it
+    ("Which animal's wing does the bridge's curved deck copy?", ["heron"], "council_bridge"),
     ("What is Orbis's desktop search tool called?", ["Beacon"], "tech_launch"),  # the name after "called"
     ("What is Marla's real name?", ["Jessica Tran"], "tech_launch"),  # a person's name, not "whose"
     # "She said ..." speaks of the professor named paragraphs before, outside the passage

@@ -82,6 +82,7 @@ class QuestionAnalysis(BaseModel):
     given: tuple[str, ...] = ()  # figures the conversation already gave: an answer must be new
     choices: str | None = None  # "which of *Jet Airways and Air Sahara*": the answer is one of these, not a given
     preposition: str | None = None  # "*to* what figure ...", "which operator ... rent it *from*": the answer's too
+    owned: str | None = None  # "which animal's *saliva*", "whose *goal*": the answer is the owner of this noun
     places: tuple[tuple[str, str, str], ...] = ()  # (verb lemma, preposition, place): "sold *in Europe*"
     actors: tuple[tuple[str, str], ...] = ()  # (verb lemma, name): "when did *King Harold II conquer* England"; not
     # groups ("the Normans"), whose doings news credits to their leaders
@@ -128,8 +129,17 @@ def analyse_question(doc, classify: HeadClassifier | None = None) -> QuestionAna
         plural=head is not None and head.tag_ in ("NNS", "NNPS"), verb=verb, focus=tuple(unique),
         names=names, details=tuple(dict.fromkeys([*groups, *figures])),
         choices=doc[min(choices):max(choices) + 1].text if choices else None, preposition=preposition_of(doc, wh),
+        owned=_owned(wh, head),
         places=places_in(doc), actors=actors(doc, names), kind=_kind(head),
         negated=any(t.dep_ == "neg" for t in doc), past=_asks_what_happened(doc))
+
+
+def _owned(wh, head) -> str | None:
+    """The noun the wh-phrase owns: "which animal's *saliva*", "whose *goal*" (a lemma)."""
+    owner = head if head is not None and wh is not None and head.i > wh.i else wh
+    if owner is None or owner.dep_ != "poss" or owner.head.pos_ not in ("NOUN", "PROPN"):
+        return None
+    return owner.head.lemma_.lower()
 
 
 def _asks_what_happened(doc) -> bool:

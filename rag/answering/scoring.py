@@ -146,7 +146,11 @@ def candidate_features(candidate: Candidate, question: QuestionAnalysis, shared:
     where = [i for i in said_at if question.negated or not any(c.dep_ == "neg" for c in doc[i].children)]
     features["verb"] = max((1 / (1 + _path_length(doc, candidate, i) / 2) for i in where), default=0.0)
     root = doc[candidate.first:candidate.last].root
-    if question.preposition:  # "to what figure would it rise": "rise by $19bn *to* $419.3bn"
+    if question.owned:  # "which animal's saliva": "the bat's saliva", "the saliva of the vampire bat"
+        owner = phrase_of(root)
+        owned = owner.head.head if owner.dep_ == "pobj" and owner.head.lower_ == "of" else owner.head
+        features["role"] = float(owner.dep_ in ("poss", "pobj") and owned.lemma_.lower() == question.owned)
+    elif question.preposition:  # "to what figure would it rise": "rise by $19bn *to* $419.3bn"
         features["role"] = float(root.dep_ == "pobj" and root.head.lower_ == question.preposition)
     else:  # when the sentence has the asked verb, the role must be in its clause ("manager Kerr *admitted* his
         # side did not *score*" names no scorer)
