@@ -337,6 +337,25 @@ def test_a_word_the_tagger_did_not_know_heads_a_noun_phrase(parse):
     assert "respiratory disease emphysema" in [c.text for c in find_candidates(sentence, frozenset({"NP"}))]
 
 
+def test_a_name_does_not_keep_a_trailing_and(parse):
+    """The small model sometimes ends a title on a conjunction ("Filthy Love and" of "Filthy Love and Channel 4's
+    Shameless"): the candidate is the title without it."""
+    import numpy as np
+    from spacy.tokens import Doc, Span
+
+    from rag.answering.candidates import find_candidates
+    from rag.answering.evidence import Sentence
+    from rag.models import Passage
+
+    words = ["The", "soap", "beat", "Filthy", "Love", "and", "Shameless", "."]
+    doc = Doc(parse("x").vocab, words=words, spaces=[True] * 6 + [False, False])
+    doc.ents = [Span(doc, 3, 6, label="WORK_OF_ART")]
+    text = doc.text
+    passage = Passage(doc_id="d", chunk_id="d:0", text=text, score=1.0, start=0, end=len(text))
+    sentence = Sentence(passage=passage, rank=0, position=0, start=0, end=len(text), vector=np.zeros(3), span=doc[:])
+    assert [c.text for c in find_candidates(sentence, frozenset({"WORK_OF_ART"}))] == ["Filthy Love"]
+
+
 def test_a_number_in_a_name_is_not_a_figure(parse):
     from rag.answering.candidates import find_candidates
 

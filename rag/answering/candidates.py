@@ -222,9 +222,16 @@ def _make(sentence: Sentence, text: str, a: int, b: int, label: str) -> Candidat
     return Candidate(sentence, stripped, label, start, start + len(stripped), span.start, span.end)
 
 
+_TRAILING_JOINER = re.compile(r"(?:\s+(?:and|or|&)|\s*[,;:])+$")
+
+
 def _trim_determiner(text: str, a: int, b: int) -> tuple[int, int]:
+    """A span without its leading article, and without a trailing "and" or comma the model left on a name ("Filthy
+    Love and" of "Filthy Love and Channel 4's Shameless")."""
     match = _LEADING_DET.match(text[a:b])
-    return (a + match.end(), b) if match and a + match.end() < b else (a, b)
+    a = a + match.end() if match and a + match.end() < b else a
+    tail = _TRAILING_JOINER.search(text[a:b])
+    return (a, a + tail.start()) if tail and tail.start() > 0 else (a, b)
 
 
 def _proper_runs(sentence: Sentence) -> list[tuple[int, int]]:
