@@ -356,6 +356,15 @@ def test_a_name_does_not_keep_a_trailing_and(parse):
     assert [c.text for c in find_candidates(sentence, frozenset({"WORK_OF_ART"}))] == ["Filthy Love"]
 
 
+def test_since_gives_a_reason_only_with_a_clause_of_its_own(parse):
+    from rag.answering.descriptions import description
+
+    question = analyse_question(parse("Why could Ellery not play?"))
+    assert description(_sentence(parse, "Since he was injured, Ellery could not play."), question) == "he was injured"
+    assert description(_sentence(parse, "Since joining Rovers, Ellery has scored 20 goals."), question) is None
+    assert description(_sentence(parse, "Ellery has not played since 2004."), question) is None
+
+
 def test_a_number_in_a_name_is_not_a_figure(parse):
     from rag.answering.candidates import find_candidates
 

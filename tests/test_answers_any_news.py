@@ -123,6 +123,8 @@ The building's Wi-Fi is rented from Net-Stage, a local broadband firm. The trust
 Games maker Zentra will launch its Pocket handheld console in Europe next month. Since going on sale in Asia at the end of 2004, the Pocket has sold 2m units.
 
 The first Pocket launch event in London starts on Friday evening, and doors open at 8pm. Zentra is also building 20,000 square metres of offices in Leeds. The Pocket first went on sale in Asia on 2 December.
+
+The Pocket will not be sold in Japan for now. This is because Zentra has not agreed a deal with a distributor there.
 """,
     "travel_sport.txt": """Visitor numbers rise across the region
 
@@ -183,6 +185,9 @@ CASES = [
     # "how much did it rise" asks for the change, not the level it reached ("was £21m, an increase of £2m")
     ("How much did Thailand's exports rise in 2004?", ["$9bn"], "wire_economy"),
     ("How much did Polwith's tourism income rise last year?", ["£2m"], "council_bridge"),
+    # news says what happened, then why: the sentence restating the question gives no reason
+    ("Why will the Pocket not be sold in Japan?", ["Zentra has not agreed a deal with a distributor there"],
+     "tech_console"),
     # the answer owns what the wh-phrase owns ("which animal's *wing*": "the heron's wing"), not the one who said it
     ("Which animal's wing does the bridge's curved deck copy?", ["heron"], "council_bridge"),
     ("What is Orbis's desktop search tool called?", ["Beacon"], "tech_launch"),  # the name after "called"

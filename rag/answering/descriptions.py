@@ -41,6 +41,8 @@ def _after_marker(span, markers: frozenset[str]) -> str | None:
             continue
         if token.lower_ == "as" and token.dep_ == "prep":
             continue  # "as chairman": a role, not a reason
+        if token.lower_ == "since" and (token.dep_ != "mark" or token.head.tag_ == "VBG"):
+            continue  # "since 2004", "since going on sale": a time; "since he was injured" is a reason
         if token.dep_ == "mark":
             clause = [t for t in token.head.subtree if t.i > token.i and t.i < span.end]
         else:

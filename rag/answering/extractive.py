@@ -113,6 +113,8 @@ class ExtractiveGenerator(Generator):
                 candidate.features = features
                 candidate.score = score(features, self.settings.weights)
                 out.append(candidate)
+        if question.answer_type == "DESC:reason":
+            out = _reason_follows(out)
         out.sort(key=lambda c: -c.score)
         return out
 
@@ -215,6 +217,13 @@ class ExtractiveGenerator(Generator):
         return Draft(text="\n".join(lines), answered=False, confidence=confidence)
 
 
+
+
+def _reason_follows(candidates: list[Candidate]) -> list[Candidate]:
+    """News states what happened, then why ("Half-Life 2 did not appear in the list. This was *because* it was only
+    released on PC"): a sentence that gives no reason is no answer to "why" when the next one gives it."""
+    followed = {id(c.sentence.previous) for c in candidates if c.label == "CLAUSE" and c.sentence.previous is not None}
+    return [c for c in candidates if not (c.label == "SENTENCE" and id(c.sentence) in followed)]
 
 
 def _named(text: str, name: str, store: EvidenceStore) -> bool:
