@@ -140,7 +140,7 @@ Councillors in Polwith have approved plans for a road bridge over the river Tama
 
 The old ferry crossing, which closed last year, carried 1,200 vehicles a day in its busiest summer.
 
-Last year Polwith's tourism income was £21m, an increase of £2m on the year before. The bridge's architect, Carys Penrose, said its curved deck copies the heron's wing.
+Last year Polwith's tourism income was £21m, an increase of £2m on the year before. The bridge's architect, Carys Penrose, drew a grey heron on the river for months, and said its curved deck copies the heron's wing.
 """,
     "retail_launch.txt": """Shoppers queue for Vireo phone
 
@@ -189,7 +189,8 @@ CASES = [
     ("Why will the Pocket not be sold in Japan?", ["Zentra has not agreed a deal with a distributor there"],
      "tech_console"),
     # the answer owns what the wh-phrase owns ("which animal's *wing*": "the heron's wing"), not the one who said it
-    ("Which animal's wing does the bridge's curved deck copy?", ["heron"], "council_bridge"),
+    # ... by the fuller mention before it: news shortens "a grey heron" to "the heron"
+    ("Which animal's wing does the bridge's curved deck copy?", ["grey heron"], "council_bridge"),
     ("What is Orbis's desktop search tool called?", ["Beacon"], "tech_launch"),  # the name after "called"
     ("What is Marla's real name?", ["Jessica Tran"], "tech_launch"),  # a person's name, not "whose"
     # "She said ..." speaks of the professor named paragraphs before, outside the passage

@@ -283,7 +283,10 @@ def _about_its_names(question: QuestionAnalysis, sentence: Sentence) -> bool:
 
 
 def _full_name(candidate: Candidate) -> str:
-    """A surname alone ("Kuhlhoff") completed from a fuller mention of the same person in the passage."""
+    """A surname alone ("Kuhlhoff") completed from a fuller mention of the same person in the passage, and a bare
+    noun from the passage's fuller mention before it (news shortens "the vampire bat" to "the bat")."""
+    if candidate.label == "NP":
+        return _fuller_mention(candidate)
     if candidate.label not in ("PERSON", "PROPN") or " " in candidate.text:
         return candidate.text
     doc = candidate.sentence.span.doc
@@ -291,3 +294,20 @@ def _full_name(candidate: Candidate) -> str:
         if ent.label_ == "PERSON" and len(ent) > 1 and ent[-1].text == candidate.text:
             return ent.text
     return candidate.text
+
+
+def _fuller_mention(candidate: Candidate) -> str:
+    """The latest noun phrase before a one-noun candidate whose head is the same noun with modifiers of its own
+    ("the *vampire* bat" ... "the bat's saliva"), without its article; else the candidate."""
+    doc = candidate.sentence.span.doc
+    words = [t for t in doc[candidate.first:candidate.last] if not t.is_punct]
+    if len(words) != 1 or words[0].pos_ != "NOUN":
+        return candidate.text
+    noun = words[0]
+    fuller = [c for c in doc.noun_chunks if c.end <= candidate.first and c.root.lemma_ == noun.lemma_
+              and any(t.dep_ in ("compound", "amod") and t.i < c.root.i for t in c)]
+    if not fuller:
+        return candidate.text
+    chunk = fuller[-1]
+    start = next(t.i for t in chunk if t.dep_ not in ("det", "poss", "case") and not t.is_punct)
+    return doc[start:chunk.root.i + 1].text
