@@ -129,6 +129,8 @@ def test_names_are_constraints_roles_and_nationalities_are_not(parse):
     # the alternatives of "which of" are what the answer is chosen from, not names it must not be
     choice = analyse_question(parse("Which of Jet Airways and Air Sahara is ranked third?"))
     assert choice.choices == "Jet Airways and Air Sahara" and not {"Jet Airways", "Air Sahara"} & set(choice.names)
+    # a possessive apostrophe after an s is not part of the name
+    assert "Roy Williams" in analyse_question(parse("By Roy Williams' calculations, what is a gigabyte equal to?")).names
     # two names the model joined at a preposition are two names; a title keeps its own ("Gone with the Wind")
     joined = analyse_question(parse("In what year did Nicolas Anelka win the Champions League with Real Madrid?"))
     assert {"Champions League", "Real Madrid"} <= set(joined.names)

@@ -64,7 +64,7 @@ def names_in(doc, wh, choices: set[int] = frozenset()) -> tuple[tuple[str, ...],
         covered.update(range(ent.start, ent.end))
         if ent.label_ in NAME_LABELS:
             text = ent.text.removeprefix("the ").removeprefix("The ")
-            text = text[:-2] if text.endswith(("'s", "’s")) else text
+            text = text[:-2] if text.endswith(("'s", "’s")) else text.rstrip("'’")  # "Roy Williams' calculations"
             if text and (wh is None or wh.i not in range(ent.start, ent.end)) and ent.start not in choices:
                 if ent.label_ == "NORP":
                     groups.append(text)
