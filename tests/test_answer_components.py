@@ -146,6 +146,10 @@ def test_the_asked_verb_is_the_one_the_wh_phrase_hangs_from(parse):
     assert analyse_question(parse("Which club did he score for in 2004?")).preposition is None
     # do-support puts the subject after the wh-phrase, whatever the parser makes of it
     assert analyse_question(parse("What product did villagers in Bainiu start selling online?")).role == "obj"
+    # the small parser makes a perfect's "has" the main verb: the participle is the asked verb
+    assert analyse_question(parse("How many goals has Henry scored this season?")).verb == "score"
+    assert analyse_question(parse("How much total annual investment have the 203 projects generated?")).verb \
+        == "generate"
     # the wh-phrase owns a noun: the answer owns it in the evidence ("the bat's saliva")
     assert analyse_question(parse("A protein from which animal's saliva is the drug based on?")).owned == "saliva"
     assert analyse_question(parse("Whose own goal gave Liverpool a 1-0 win?")).owned == "goal"
@@ -419,6 +423,35 @@ def test_a_sum_named_as_another_kind_of_money_does_not_answer(parse, question, s
     found = find_candidates(_sentence(parse, sentence), frozenset({"MONEY"}))
     assert found, sentence
     assert measures_another(found[0], analyse_question(parse(question))) is another
+
+
+def test_the_noun_a_figure_is_of_is_its_head(parse):
+    """"a total annual investment *of* more than 52.2 billion yuan": the figure measures the investment, as "an
+    investment of 1 trillion yuan" does, though "more than" stands between them."""
+    from rag.answering.candidates import find_candidates
+    from rag.answering.evidence import match_terms
+    from rag.answering.scoring import candidate_features, sentence_features
+    from rag.settings import Settings
+
+    class Store:  # idf 1 for every word, no word vectors: exact matches only
+        def idf(self, term):
+            return 1.0
+
+        def word_vectors(self, words):
+            import numpy as np
+            return np.zeros((len(words), 3))
+
+        def lead(self, doc_id):
+            return ""
+
+    question = analyse_question(parse("How much total annual investment have the projects generated?"))
+    sentence = _sentence(parse, "The 203 projects have generated a total annual investment of more than 52.2 billion "
+                                "yuan, against 9 billion yuan of state funds.")
+    match_terms(question, [sentence], sentence.vector, Store(), Settings().answer)
+    shared = sentence_features(sentence, question, Store())
+    heads = {c.text: candidate_features(c, question, shared, {}, set())["head"]
+             for c in find_candidates(sentence, frozenset({"MONEY"}))}
+    assert heads == {"52.2 billion yuan": 1.0, "9 billion yuan": 0.0}
 
 
 def test_a_price_for_another_thing_does_not_answer(parse):

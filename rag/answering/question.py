@@ -273,6 +273,9 @@ def _asked_verb(doc, wh, head) -> str | None:
         node = next((t for t in doc if t.dep_ == "ROOT"), None)
     if node is not None and misparsed_name(node):
         node = next(c for c in node.children if c.dep_ == "xcomp")
+    if node is not None and node.lemma_ == "have" and node.pos_ == "VERB":
+        # "how many goals *has* Henry *scored*": the small parser makes the perfect's "has" the main verb
+        node = next((t for t in doc[node.i + 1:] if t.tag_ == "VBN" and t.pos_ == "VERB"), node)
     while node is not None and node.lemma_.lower() in CONTROL_VERBS:
         # "say it could *save*", "agree to *pay*": the verb that carries the content
         inner = next((c for c in node.children if c.dep_ in ("xcomp", "ccomp") and c.pos_ == "VERB"), None)

@@ -332,7 +332,8 @@ def _head_feature(candidate: Candidate, question: QuestionAnalysis) -> float:
     root = doc[candidate.first:candidate.last].root
     if target in token_terms(root.head.text):
         return 1.0
-    return 0.0
+    # "a total annual investment *of* more than 52.2 billion yuan": the noun the figure is of
+    return float(root.dep_ == "pobj" and root.head.lower_ == "of" and target in token_terms(root.head.head.text))
 
 
 def _numbers(text: str) -> set[str]:
