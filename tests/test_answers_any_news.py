@@ -314,3 +314,14 @@ def test_follow_up_pronoun_resolves_to_the_person_answered(news_engine: rag.Engi
                                                          {"role": "assistant", "content": "Alan Marsh [1]"}])
     assert answer.rewritten_query == "How old is Alan Marsh?"
     assert answer.short_answer == "58"
+
+
+def test_a_chain_of_follow_ups_keeps_its_topic(news_engine: rag.Engine):
+    """The third turn's "it" still means what the first asked about: the second turn's borrowed topic carries on."""
+    history: list[dict] = []
+    for question in ("How much revenue did Northvale Energy report for the year?", "By how much was that up?"):
+        answer = news_engine.ask(question, history=history)
+        history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
+    third = news_engine.ask("And how many people does it employ?", history=history)
+    assert "Northvale" in third.rewritten_query
+    assert third.short_answer == "2,400"

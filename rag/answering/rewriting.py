@@ -145,8 +145,11 @@ class Rewriter:
         if focus == question or _OPENERS.match(question):
             prev = self.analyse(previous.focus)
             if own_content and _OPENERS.match(question):
-                # a new focus on the same subject ("And what about life expectancy?"): keep where and when
+                # a new focus on the same subject ("And what about life expectancy?"): keep where and when, and
+                # what the turn before borrowed when it was itself a follow-up (a chain keeps its topic)
                 context += list(prev.names) + list(prev.details)
+                if re.search(r"\b(?:it|its|they|them|their|that|this)\b", stripped, re.I):
+                    context += list(previous.context)
             else:
                 # the same topic again ("By what year?", "And the year before?"): carry it over
                 context += [w for w in re.findall(r"[\w'’.-]+", previous.text) if terms(w) or w[:1].isdigit()]
