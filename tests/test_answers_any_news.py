@@ -325,3 +325,12 @@ def test_a_chain_of_follow_ups_keeps_its_topic(news_engine: rag.Engine):
     third = news_engine.ask("And how many people does it employ?", history=history)
     assert "Northvale" in third.rewritten_query
     assert third.short_answer == "2,400"
+
+
+def test_that_as_a_pronoun_makes_a_follow_up(news_engine: rag.Engine):
+    """The small tagger often calls a pronoun "that" a conjunction; in a noun's place it still refers back."""
+    first = news_engine.ask("How much did Caldwell agree to pay for Brewster?")
+    history = [{"role": "user", "content": "How much did Caldwell agree to pay for Brewster?"},
+               {"role": "assistant", "content": first.text}]
+    follow = news_engine.ask("How much is that in US dollars?", history=history)
+    assert "Brewster" in follow.rewritten_query or "£8m" in follow.rewritten_query
