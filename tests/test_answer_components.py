@@ -165,6 +165,8 @@ def test_the_asked_verb_is_the_one_the_wh_phrase_hangs_from(parse):
     ("How many consoles did Sony plan to ship?", False),  # a plan, in the past tense
     ("How much did Novartis say it could save?", False),  # a possibility
     ("How many people live in Lusaka?", False),  # the present
+    ("How many PSPs were sold in May?", True),  # the month, not the modal
+    ("How much did the project cost?", True),  # "project" the noun is no forecast
 ])
 def test_a_question_about_what_happened_is_told_from_one_about_a_plan(parse, question, past):
     assert analyse_question(parse(question)).past is past
@@ -253,6 +255,8 @@ def test_an_acronym_written_out_names_it():
     assert mentions("compensation from the European Union", "EU") > 0
     assert mentions("he went into town", "IT") == 0  # "into" is a function word, "town" too short to be one
     assert mentions("the World Trade talks", "WTO") == 0  # every initial needs its word
+    assert mentions("shares were under severe pressure", "US") == 0  # short lower-case pairs are chance
+    assert mentions("the report was issued today", "IT") == 0
 
 
 def test_periods_are_centuries_decades_and_years():

@@ -334,3 +334,12 @@ def test_that_as_a_pronoun_makes_a_follow_up(news_engine: rag.Engine):
                {"role": "assistant", "content": first.text}]
     follow = news_engine.ask("How much is that in US dollars?", history=history)
     assert "Brewster" in follow.rewritten_query or "£8m" in follow.rewritten_query
+
+
+def test_a_relative_that_does_not_make_a_follow_up(news_engine: rag.Engine):
+    """"the company *that* ..." opens a relative clause: the question stands alone and borrows nothing."""
+    first = news_engine.ask("How much did Caldwell agree to pay for Brewster?")
+    history = [{"role": "user", "content": "How much did Caldwell agree to pay for Brewster?"},
+               {"role": "assistant", "content": first.text}]
+    question = "Which company that makes the PSP reported a loss?"
+    assert news_engine.ask(question, history=history).rewritten_query == question

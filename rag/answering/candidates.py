@@ -100,7 +100,8 @@ def find_candidates(sentence: Sentence, wanted: frozenset[str], plural: bool = F
                 spans.append((a, b, "NP"))
         for token in sentence.span:  # a word the tagger did not know ("X") in a noun's place heads a noun phrase
             if token.pos_ == "X" and token.dep_ in _NOUN_DEPS and token.is_alpha:
-                a, b = _trim_determiner(text, token.left_edge.idx - offset, token.idx + len(token) - offset)
+                left = sentence.span.doc[max(token.left_edge.i, sentence.span.start)]  # not into the sentence before
+                a, b = _trim_determiner(text, left.idx - offset, token.idx + len(token) - offset)
                 if b > a and not any(s[0] == a and s[1] == b for s in spans):
                     spans.append((a, b, "NP"))
     out = [_make(sentence, text, a, b, label) for a, b, label in spans

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from rag.answering.answer_types import HEAD_NOUNS
-from rag.text import STOPWORDS
+from spacy.lang.en.stop_words import STOP_WORDS
 
 
 def mentions(text: str, name: str) -> float:
@@ -28,13 +28,15 @@ _JOINER = r"(?:\s+(?:of|and|for|the|&))?"
 
 def _spelled_out(text: str, name: str) -> bool:
     """`text` writes out the acronym `name`: "information technology" for "IT", "World Trade Organisation" for
-    "WTO" (content words of four letters or more with its initials, "of" and "and" between them allowed)."""
+    "WTO" (content words with its initials, "of" and "and" between capitalised ones allowed)."""
     if not _ACRONYM.fullmatch(name):
         return False
-    words = [rf"[{c}{c.lower()}][a-z]{{3,}}" for c in name]
-    pattern = r"(?<![\w-])" + (_JOINER + r"\s+").join(f"({w})" for w in words) + r"(?![\w-])"
-    return any(not any(w.lower() in STOPWORDS for w in match.groups())
-               for match in re.finditer(pattern, text))
+    # capitalised words of four letters or more ("World Trade Organisation"), or lower-case ones of six or more
+    # ("information technology"): short lower-case pairs are too often chance ("under severe" is no "US")
+    capitalised = r"(?<![\w-])" + (_JOINER + r"\s+").join(f"({c}[a-z]{{3,}})" for c in name) + r"(?![\w-])"
+    lower = r"(?<![\w-])" + r"\s+".join(f"({c.lower()}[a-z]{{5,}})" for c in name) + r"(?![\w-])"
+    return any(not any(w.lower() in STOP_WORDS for w in match.groups())
+               for pattern in (capitalised, lower) for match in re.finditer(pattern, text))
 
 
 _CLIPPED = re.compile(r"(?<!\w)([A-Z][a-z]{3,})s(?!\w)")

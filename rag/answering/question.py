@@ -34,8 +34,8 @@ INTENT_VERBS = frozenset("intend plan aim expect hope want seek target forecast 
                          "propose anticipate".split())
 # nouns that make "the *goal* is to ship 5 million" a plan
 INTENT_NOUNS = frozenset("goal aim target plan intention ambition hope objective forecast".split())
-# words that make a question about a plan or a possibility, not about what happened
-_UNSETTLED = INTENT_VERBS | INTENT_NOUNS | frozenset("will shall would could may might 'll due".split())
+# modals that make a question about a plan or a possibility, not about what happened
+_MODALS = frozenset("will shall would could may might 'll".split())
 RANK_VERBS = frozenset("rank finish come place stand sit put".split())
 # verbs whose complement is a figure ("total", "add up to", "rise to")
 # verbs of change, whose speed news gives as a percentage ("grew by 8.1%")
@@ -146,8 +146,9 @@ def _asks_what_happened(doc) -> bool:
     """The question's verb is in the past tense and no word of it is about a plan, hope or possibility ("was *set
     to* overtake" and "were *due to* unveil" are plans)."""
     return any(t.tag_ == "VBD" for t in doc) and not any(
-        t.lemma_.lower() in _UNSETTLED or t.lower_ in _UNSETTLED
-        or t.lemma_ == "set" and any(c.dep_ == "xcomp" for c in t.children) for t in doc)
+        t.tag_ == "MD" and t.lower_ in _MODALS  # not the month "May" nor the name "Will"
+        or t.pos_ == "VERB" and t.lemma_.lower() in INTENT_VERBS or t.pos_ == "NOUN" and t.lemma_.lower() in INTENT_NOUNS
+        or t.lower_ == "due" or t.lemma_ == "set" and any(c.dep_ == "xcomp" for c in t.children) for t in doc)
 
 
 def _kind(head) -> str | None:

@@ -90,10 +90,10 @@ _JOINED = re.compile(r" (?:with|against|at|in|from|for|to|by|on|over|v|vs) (?=[A
 
 def _split_names(doc, ent, text: str) -> list[tuple[str, int]]:
     """The names in one entity's text, each with the index of its first token."""
-    out, at = [], 0
+    out, at, base = [], 0, ent.start_char + max(ent.text.find(text), 0)  # `text` may have lost "the "
     for part in _JOINED.split(text):
         at = text.find(part, at)
-        first = next((t.i for t in ent if t.idx >= ent.start_char + at), ent.start)
+        first = next((t.i for t in ent if t.idx >= base + at), ent.start)
         out.append((part, first))
         at += len(part)
     return out

@@ -106,7 +106,8 @@ class Rewriter:
             if token.lower_ in PRONOUN_LABELS and token.pos_ in ("PRON", "ADV", "DET") and not (
                     token.lower_ == "it" and token.dep_ == "expl"):
                 return False
-            if token.lower_ in ("that", "this") and token.dep_ in ("nsubj", "attr", "dobj", "pobj"):
+            if token.lower_ in ("that", "this") and token.dep_ in ("nsubj", "attr", "dobj", "pobj") \
+                    and token.tag_ != "WDT" and token.head.dep_ != "relcl":  # not "the company *that* makes it"
                 return False  # "how much is *that* in dollars" (whatever the tagger calls "that": often SCONJ)
             if token.lower_ in ("that", "this", "those", "these", "same") and token.dep_ in ("det", "amod") and \
                     HEAD_NOUNS.get(token.head.lemma_.lower()) not in TIME_CLASSES:
