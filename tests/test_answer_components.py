@@ -317,53 +317,61 @@ def test_relative_years_resolve_against_the_article_date():
 
 def _sentence(parse, text: str):
     """A whole text as one retrieved sentence (as the answerer sees it), parsed by the product's pipeline."""
+    return _sentence_of(parse(text))
+
+
+def _sentence_of(doc):
+    """A whole Doc as one retrieved sentence (a Doc built by hand, where the test needs the tagger's mistakes)."""
     import numpy as np
 
     from rag.answering.evidence import Sentence
     from rag.models import Passage
 
-    doc = parse(text)
+    text = doc.text
     passage = Passage(doc_id="d", chunk_id="d:0", text=text, score=1.0, start=0, end=len(text))
     return Sentence(passage=passage, rank=0, position=0, start=0, end=len(text), vector=np.zeros(3), span=doc[:])
+
+
+class _ExactStore:
+    """An evidence store with idf 1 for every word and no word vectors: only exact matches count."""
+
+    def idf(self, term):
+        return 1.0
+
+    def word_vectors(self, words):
+        import numpy as np
+        return np.zeros((len(words), 3))
+
+    def lead(self, doc_id):
+        return ""
 
 
 def test_a_word_the_tagger_did_not_know_heads_a_noun_phrase(parse):
     """The small model tags rare words "X" ("died from respiratory disease *emphysema*" inside a long passage): in a
     noun's place such a word still heads a noun phrase, which noun_chunks would drop."""
-    import numpy as np
     from spacy.tokens import Doc
 
     from rag.answering.candidates import find_candidates
-    from rag.answering.evidence import Sentence
-    from rag.models import Passage
 
     words = ["Carson", "died", "from", "respiratory", "disease", "emphysema", "."]
     doc = Doc(parse("x").vocab, words=words, spaces=[True] * 5 + [False, False],
               pos=["PROPN", "VERB", "ADP", "ADJ", "NOUN", "X", "PUNCT"],
               deps=["nsubj", "ROOT", "prep", "amod", "compound", "pobj", "punct"], heads=[1, 1, 1, 5, 5, 2, 1])
-    text = doc.text
-    passage = Passage(doc_id="d", chunk_id="d:0", text=text, score=1.0, start=0, end=len(text))
-    sentence = Sentence(passage=passage, rank=0, position=0, start=0, end=len(text), vector=np.zeros(3), span=doc[:])
-    assert "respiratory disease emphysema" in [c.text for c in find_candidates(sentence, frozenset({"NP"}))]
+    found = find_candidates(_sentence_of(doc), frozenset({"NP"}))
+    assert "respiratory disease emphysema" in [c.text for c in found]
 
 
 def test_a_name_does_not_keep_a_trailing_and(parse):
     """The small model sometimes ends a title on a conjunction ("Filthy Love and" of "Filthy Love and Channel 4's
     Shameless"): the candidate is the title without it."""
-    import numpy as np
     from spacy.tokens import Doc, Span
 
     from rag.answering.candidates import find_candidates
-    from rag.answering.evidence import Sentence
-    from rag.models import Passage
 
     words = ["The", "soap", "beat", "Filthy", "Love", "and", "Shameless", "."]
     doc = Doc(parse("x").vocab, words=words, spaces=[True] * 6 + [False, False])
     doc.ents = [Span(doc, 3, 6, label="WORK_OF_ART")]
-    text = doc.text
-    passage = Passage(doc_id="d", chunk_id="d:0", text=text, score=1.0, start=0, end=len(text))
-    sentence = Sentence(passage=passage, rank=0, position=0, start=0, end=len(text), vector=np.zeros(3), span=doc[:])
-    assert [c.text for c in find_candidates(sentence, frozenset({"WORK_OF_ART"}))] == ["Filthy Love"]
+    assert [c.text for c in find_candidates(_sentence_of(doc), frozenset({"WORK_OF_ART"}))] == ["Filthy Love"]
 
 
 def test_since_gives_a_reason_only_with_a_clause_of_its_own(parse):
@@ -437,22 +445,11 @@ def test_the_noun_a_figure_is_of_is_its_head(parse):
     from rag.answering.scoring import candidate_features, sentence_features
     from rag.settings import Settings
 
-    class Store:  # idf 1 for every word, no word vectors: exact matches only
-        def idf(self, term):
-            return 1.0
-
-        def word_vectors(self, words):
-            import numpy as np
-            return np.zeros((len(words), 3))
-
-        def lead(self, doc_id):
-            return ""
-
     question = analyse_question(parse("How much total annual investment have the projects generated?"))
     sentence = _sentence(parse, "The 203 projects have generated a total annual investment of more than 52.2 billion "
                                 "yuan, against 9 billion yuan of state funds.")
-    match_terms(question, [sentence], sentence.vector, Store(), Settings().answer)
-    shared = sentence_features(sentence, question, Store())
+    match_terms(question, [sentence], sentence.vector, _ExactStore(), Settings().answer)
+    shared = sentence_features(sentence, question, _ExactStore())
     heads = {c.text: candidate_features(c, question, shared, {}, set())["head"]
              for c in find_candidates(sentence, frozenset({"MONEY"}))}
     assert heads == {"52.2 billion yuan": 1.0, "9 billion yuan": 0.0}
@@ -464,21 +461,13 @@ def test_a_price_for_another_thing_does_not_answer(parse):
     from rag.answering.evidence import match_terms
     from rag.settings import Settings
 
-    class Store:  # idf 1 for every word, no word vectors: exact matches only
-        def idf(self, term):
-            return 1.0
-
-        def word_vectors(self, words):
-            import numpy as np
-            return np.zeros((len(words), 3))
-
     question = analyse_question(parse("How much will the library charge for an hour's wireless session?"))
     sentence = _sentence(parse, "The service will be priced at £4.50 for an hour's session or £35 for a monthly pass.")
-    match_terms(question, [sentence], sentence.vector, Store(), Settings().answer)
+    match_terms(question, [sentence], sentence.vector, _ExactStore(), Settings().answer)
     found = {c.text: priced_for_another(c) for c in find_candidates(sentence, frozenset({"MONEY"}))}
     assert found == {"£4.50": False, "£35": True}
     alone = _sentence(parse, "A monthly pass costs £35 for a whole month.")  # no other figure's thing is asked for
-    match_terms(question, [alone], alone.vector, Store(), Settings().answer)
+    match_terms(question, [alone], alone.vector, _ExactStore(), Settings().answer)
     assert not any(priced_for_another(c) for c in find_candidates(alone, frozenset({"MONEY"})))
 
 

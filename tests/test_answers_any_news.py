@@ -304,10 +304,17 @@ def test_adversarial_questions_are_abstained(news_engine: rag.Engine, question: 
     assert not answer.answered, (answer.short_answer, answer.text)
 
 
+def _conversation(engine: rag.Engine, *questions: str) -> list[dict]:
+    """The history after asking `questions` in turn, each answer passed back as the app passes it."""
+    history: list[dict] = []
+    for question in questions:
+        answer = engine.ask(question, history=history)
+        history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
+    return history
+
+
 def test_follow_up_pronoun_resolves_to_the_person_answered(news_engine: rag.Engine):
-    first = news_engine.ask("Who will replace Alan Marsh as housing minister?")
-    history = [{"role": "user", "content": "Who will replace Alan Marsh as housing minister?"},
-               {"role": "assistant", "content": first.text}]
+    history = _conversation(news_engine, "Who will replace Alan Marsh as housing minister?")
     follow = news_engine.ask("How long had he held the post?", history=history)
     assert "Marsh" in follow.rewritten_query or "Nandra" in follow.rewritten_query
     answer = news_engine.ask("How old is he?", history=[{"role": "user", "content": "Who resigned on 22 March?"},
@@ -318,10 +325,8 @@ def test_follow_up_pronoun_resolves_to_the_person_answered(news_engine: rag.Engi
 
 def test_a_chain_of_follow_ups_keeps_its_topic(news_engine: rag.Engine):
     """The third turn's "it" still means what the first asked about: the second turn's borrowed topic carries on."""
-    history: list[dict] = []
-    for question in ("How much revenue did Northvale Energy report for the year?", "By how much was that up?"):
-        answer = news_engine.ask(question, history=history)
-        history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
+    history = _conversation(news_engine, "How much revenue did Northvale Energy report for the year?",
+                            "By how much was that up?")
     third = news_engine.ask("And how many people does it employ?", history=history)
     assert "Northvale" in third.rewritten_query
     assert third.short_answer == "2,400"
@@ -329,17 +334,13 @@ def test_a_chain_of_follow_ups_keeps_its_topic(news_engine: rag.Engine):
 
 def test_that_as_a_pronoun_makes_a_follow_up(news_engine: rag.Engine):
     """The small tagger often calls a pronoun "that" a conjunction; in a noun's place it still refers back."""
-    first = news_engine.ask("How much did Caldwell agree to pay for Brewster?")
-    history = [{"role": "user", "content": "How much did Caldwell agree to pay for Brewster?"},
-               {"role": "assistant", "content": first.text}]
+    history = _conversation(news_engine, "How much did Caldwell agree to pay for Brewster?")
     follow = news_engine.ask("How much is that in US dollars?", history=history)
     assert "Brewster" in follow.rewritten_query or "£8m" in follow.rewritten_query
 
 
 def test_a_relative_that_does_not_make_a_follow_up(news_engine: rag.Engine):
     """"the company *that* ..." opens a relative clause: the question stands alone and borrows nothing."""
-    first = news_engine.ask("How much did Caldwell agree to pay for Brewster?")
-    history = [{"role": "user", "content": "How much did Caldwell agree to pay for Brewster?"},
-               {"role": "assistant", "content": first.text}]
+    history = _conversation(news_engine, "How much did Caldwell agree to pay for Brewster?")
     question = "Which company that makes the PSP reported a loss?"
     assert news_engine.ask(question, history=history).rewritten_query == question

@@ -92,18 +92,10 @@ def find_candidates(sentence: Sentence, wanted: frozenset[str], plural: bool = F
             if len(m.group(1).split()) <= 10:
                 spans.append((m.start(1), m.end(1), "QUOTE"))
     if "NP" in wanted:
-        for chunk in sentence.span.noun_chunks:
-            if chunk.root.pos_ == "PRON" or chunk.root.ent_type_ in NUMERIC_ENTS:
-                continue  # a pronoun names nothing; a date or figure is a candidate of its own label
-            a, b = _trim_determiner(text, chunk.start_char - offset, chunk.end_char - offset)
+        for start, end in _noun_phrases(sentence.span):
+            a, b = _trim_determiner(text, start - offset, end - offset)
             if b > a and not any(s[0] == a and s[1] == b for s in spans):
                 spans.append((a, b, "NP"))
-        for token in sentence.span:  # a word the tagger did not know ("X") in a noun's place heads a noun phrase
-            if token.pos_ == "X" and token.dep_ in _NOUN_DEPS and token.is_alpha:
-                left = sentence.span.doc[max(token.left_edge.i, sentence.span.start)]  # not into the sentence before
-                a, b = _trim_determiner(text, left.idx - offset, token.idx + len(token) - offset)
-                if b > a and not any(s[0] == a and s[1] == b for s in spans):
-                    spans.append((a, b, "NP"))
     out = [_make(sentence, text, a, b, label) for a, b, label in spans
            if label in wanted or head and label in NAMED + ("TITLE",)]
     out = [c for c in out if c is not None and (c.label in wanted or named_as(c, head))]
@@ -113,6 +105,19 @@ def find_candidates(sentence: Sentence, wanted: frozenset[str], plural: bool = F
 
 
 _NOUN_DEPS = frozenset({"nsubj", "nsubjpass", "dobj", "pobj", "attr", "appos", "conj"})
+
+
+def _noun_phrases(span) -> list[tuple[int, int]]:
+    """Character bounds of the span's noun phrases: spaCy's noun chunks (not a pronoun, which names nothing, nor a
+    date or figure, a candidate of its own label), and a word the tagger did not know ("X") in a noun's place with
+    its modifiers, which noun chunks drop ("respiratory disease *emphysema*")."""
+    out = [(c.start_char, c.end_char) for c in span.noun_chunks
+           if c.root.pos_ != "PRON" and c.root.ent_type_ not in NUMERIC_ENTS]
+    for token in span:
+        if token.pos_ == "X" and token.dep_ in _NOUN_DEPS and token.is_alpha:
+            left = span.doc[max(token.left_edge.i, span.start)]  # not into the sentence before
+            out.append((left.idx, token.idx + len(token)))
+    return out
 
 
 def _after_name(sentence: Sentence, char: int) -> bool:

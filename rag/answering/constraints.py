@@ -119,11 +119,12 @@ def only_intended(candidate: Candidate, question: QuestionAnalysis) -> bool:
 
 # kinds of money a sum is often named as, with the verbs that ask for each ("how much did it *lose*": a loss); a sum
 # of one kind does not answer a question about another
-MONEY_KINDS = {"profit": "make earn", "revenue": "make earn generate take", "sales": "sell make", "sale": "sell make", "turnover": "make",
-               "loss": "lose", "earnings": "earn make", "earning": "earn make", "income": "earn make", "debt": "owe borrow", "dividend": "pay",
-               "salary": "earn pay", "wage": "earn pay", "fine": "fine pay", "tax": "tax pay", "budget": "spend",
-               "price": "pay cost buy sell charge", "cost": "cost pay spend", "fee": "pay charge", "bonus": "pay earn",
-               "deficit": "borrow owe", "surplus": "make"}
+MONEY_KINDS = {"profit": "make earn", "revenue": "make earn generate take", "sales": "sell make", "sale": "sell make",
+               "turnover": "make", "loss": "lose", "earnings": "earn make", "earning": "earn make",
+               "income": "earn make", "debt": "owe borrow", "dividend": "pay", "salary": "earn pay", "wage": "earn pay",
+               "fine": "fine pay", "tax": "tax pay", "budget": "spend", "price": "pay cost buy sell charge",
+               "cost": "cost pay spend", "fee": "pay charge", "bonus": "pay earn", "deficit": "borrow owe",
+               "surplus": "make"}
 
 
 def measures_another(candidate: Candidate, question: QuestionAnalysis) -> bool:
@@ -163,8 +164,8 @@ def priced_for_another(candidate: Candidate) -> bool:
     own = bought(candidate.last)
     if not own or own & matched:
         return False
-    others = (bought(t.i + 1) for t in sentence.span if t.i + 1 != candidate.last and t.i + 1 < sentence.span.end
-              and (t.like_num or t.ent_type_ == "MONEY") and t.i >= sentence.span.start)
+    others = (bought(t.i + 1) for t in sentence.span
+              if t.i + 1 != candidate.last and (t.like_num or t.ent_type_ == "MONEY"))
     return any(words and words & matched for words in others)
 
 

@@ -147,7 +147,8 @@ def _asks_what_happened(doc) -> bool:
     to* overtake" and "were *due to* unveil" are plans)."""
     return any(t.tag_ == "VBD" for t in doc) and not any(
         t.tag_ == "MD" and t.lower_ in _MODALS  # not the month "May" nor the name "Will"
-        or t.pos_ == "VERB" and t.lemma_.lower() in INTENT_VERBS or t.pos_ == "NOUN" and t.lemma_.lower() in INTENT_NOUNS
+        or t.pos_ == "VERB" and t.lemma_.lower() in INTENT_VERBS
+        or t.pos_ == "NOUN" and t.lemma_.lower() in INTENT_NOUNS
         or t.lower_ == "due" or t.lemma_ == "set" and any(c.dep_ == "xcomp" for c in t.children) for t in doc)
 
 

@@ -24,12 +24,11 @@ def not_an_answer(candidate: Candidate, question: QuestionAnalysis, thing: bool)
         return True
     if candidate.label == "NP" and (_hollow(candidate) or thing and _restates_name(candidate, question)):
         return True
-    if candidate.label in FIGURE_LABELS and (counts_another(candidate, question) or measures_another(candidate, question)
-                                             or priced_for_another(candidate)):
+    if candidate.label in FIGURE_LABELS and (
+            counts_another(candidate, question) or measures_another(candidate, question)
+            or priced_for_another(candidate) or only_intended(candidate, question)):
         return True
     if candidate.label in NAMED and _former_affiliation(candidate, question):
-        return True
-    if candidate.label in FIGURE_LABELS and only_intended(candidate, question):
         return True
     return opposite_extreme(candidate, question)
 
