@@ -514,12 +514,12 @@ def test_a_numeral_alone_is_no_name():
      "election night"),
 ])
 def test_the_precise_kind_of_time_or_quantity_is_preferred(parse, question, text, precise, vague):
-    from rag.answering.answer_types import COMPATIBLE
+    from rag.answering.answer_types import wanted_labels
     from rag.answering.candidates import find_candidates
     from rag.answering.scoring import candidate_features
 
     analysis = analyse_question(parse(question))
-    wanted = frozenset(COMPATIBLE[analysis.answer_type])
+    wanted = wanted_labels(analysis.answer_type, analysis.named)
     types = {c.text: candidate_features(c, analysis, {}, {}, set())["type"]
              for c in find_candidates(_sentence(parse, text), wanted)}
     assert types[precise] > types[vague] > 0
@@ -572,12 +572,12 @@ def test_a_name_misparsed_as_the_verb_is_a_name(parse):
 
 
 def _features(parse, question: str, text: str) -> dict[str, dict[str, float]]:
-    from rag.answering.answer_types import COMPATIBLE
+    from rag.answering.answer_types import wanted_labels
     from rag.answering.candidates import find_candidates
     from rag.answering.scoring import candidate_features
 
     analysis = analyse_question(parse(question))
-    wanted = frozenset(COMPATIBLE[analysis.answer_type])
+    wanted = wanted_labels(analysis.answer_type, analysis.named)
     terms_ = {f.term for f in analysis.focus}
     return {c.text: candidate_features(c, analysis, {}, {}, terms_)
             for c in find_candidates(_sentence(parse, text), wanted, head=analysis.head)}
@@ -641,3 +641,48 @@ def test_an_ordinal_matches_the_same_place_by_number(parse):
     ranked_two, ranked_three, other_two = [t for t in doc if t.like_num][:3]
     assert _same_rank("second", ranked_two) and _same_rank("third", ranked_three)
     assert not _same_rank("third", ranked_two) and not _same_rank("second", other_two)
+
+
+@pytest.mark.parametrize(("question", "named"), [
+    ("What is the camera system that watches over the roads called?", True),
+    ("What was the new party known as?", True),
+    ("What are the rebels called by locals?", True),
+    ("What did the minister call for?", False),
+    ("Which system did the council buy?", False),
+])
+def test_a_question_ending_on_a_naming_verb_asks_for_a_name(parse, question, named):
+    assert analyse_question(parse(question)).named is named
+
+
+def test_asked_what_something_is_called_its_quoted_name_answers(parse):
+    """A quoted name answers "what is X called", though it shares a word with the question ("road"), over a common
+    noun that only sits beside the head noun ("the *parking* system" is a kind of system, not its name)."""
+    from rag.answering.answer_types import wanted_labels
+    from rag.answering.candidates import find_candidates, trim_known
+    from rag.answering.scoring import candidate_features
+
+    analysis = analyse_question(parse("What is the camera system that watches over the roads called?"))
+    terms_ = {f.term for f in analysis.focus}
+    sentence = _sentence(parse, 'Unlike the parking system, the "Road Eye" cameras send alerts to drivers.')
+    found = {}
+    for candidate in find_candidates(sentence, wanted_labels(analysis.answer_type, analysis.named)):
+        candidate = trim_known(candidate, lambda term: term in terms_ or term == "system")
+        found[candidate.text] = candidate_features(candidate, analysis, {}, {}, terms_)
+    name, kind = found["Road Eye"], found["parking"]
+    assert name["in_question"] == 0.0 and kind["head"] == 0.0
+    assert name["type"] > kind["type"]
+
+
+def test_a_quoted_name_is_kept_whole_without_its_opening_quote_mark(parse):
+    """The small model takes an opening quote mark into an entity ('the "City Brain'); the candidate is the name
+    inside the quotes, and trimming the question's words does not cut it ("Brain" for "acts as a brain")."""
+    from spacy.tokens import Doc, Span
+
+    from rag.answering.candidates import find_candidates, trim_known
+
+    words = ["It", "runs", "the", '"', "City", "Brain", '"', "."]
+    doc = Doc(parse("x").vocab, words=words, spaces=[True, True, True, False, True, False, False, False])
+    doc.ents = [Span(doc, 3, 6, label="ORG")]
+    found = [c for c in find_candidates(_sentence_of(doc), frozenset({"ORG"}))]
+    assert [c.text for c in found] == ["City Brain"]
+    assert trim_known(found[0], lambda term: term == "brain").text == "City Brain"

@@ -74,6 +74,9 @@ COMPATIBLE: MappingProxyType = MappingProxyType({
     "ABBR:exp": {"ORG": 0.8, "PROPN": 0.7, "NP": 0.5},
 })
 
+# participles that give something its name ("a system *called* City Brain", "what is the party *called*")
+NAMING_VERBS = frozenset("called named dubbed titled entitled nicknamed christened branded".split())
+
 DESCRIPTIVE = frozenset(c for c in COMPATIBLE if c.startswith("DESC:") or c == "HUM:desc")
 
 
@@ -82,9 +85,18 @@ def coarse(fine: str) -> str:
     return fine.split(":", 1)[0]
 
 
-def compatibility(fine: str, label: str) -> float:
-    """How well a candidate labelled `label` can answer a question of class `fine` (0 = not at all)."""
-    return COMPATIBLE.get(fine, _NAMED_ANY).get(label, 0.0)
+def compatibility(fine: str, label: str, named: bool = False) -> float:
+    """How well a candidate labelled `label` can answer a question of class `fine` (0 = not at all); a question that
+    asks what something is `named` takes the names its class lacks as well ("what is the system called": a product,
+    or a quoted name)."""
+    labels = COMPATIBLE.get(fine, _NAMED_ANY)
+    return labels.get(label, COMPATIBLE["ENTY:termeq"].get(label, 0.0) if named else 0.0)
+
+
+def wanted_labels(fine: str, named: bool = False) -> frozenset[str]:
+    """The candidate labels that can answer a question of class `fine`."""
+    labels = {*COMPATIBLE.get(fine, _NAMED_ANY), *(COMPATIBLE["ENTY:termeq"] if named else ())}
+    return frozenset(label for label in labels if compatibility(fine, label, named) > 0)
 
 
 # Common English nouns that name what a "which/what N" question asks for. General vocabulary, not any corpus's.

@@ -14,6 +14,7 @@ from rag.answering.quantities import find_quantities
 NUMERIC_ENTS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"})
 # amounts (not dates, times or ranks): what another article may state differently
 FIGURE_LABELS = frozenset({"MONEY", "PERCENT", "RATIO", "CARDINAL", "QUANTITY", "SCORE", "AGE", "DURATION"})
+_QUOTE_MARKS = ('"', "“", "”")
 _QUOTED = re.compile(r"[“\"‘']([^“”\"\n]{2,80}?)[”\"’'](?!\w)")
 # titles that are part of a person's name in English news; spaCy leaves them out of the PERSON entity
 HONORIFICS = frozenset("lord lady sir dame baroness baron earl duke duchess king queen prince princess pope saint "
@@ -65,6 +66,8 @@ def find_candidates(sentence: Sentence, wanted: frozenset[str], plural: bool = F
     for e in ents:
         a, b = e.start_char - offset, e.end_char - offset
         a, b = _trim_determiner(text, a, b) if e.label_ not in NUMERIC_ENTS else (a, b)
+        if text[a:a + 1] in _QUOTE_MARKS and not any(m in text[a + 1:b] for m in _QUOTE_MARKS):
+            a += 1  # the model often takes an opening quote mark into the name ('the "City Brain"')
         if e.label_ == "PERSON" and e.start > sentence.span.start and e.doc[e.start - 1].lower_ in HONORIFICS \
                 and e.doc[e.start - 1].is_title:
             a = e.doc[e.start - 1].idx - offset  # "Lord Liverpool", "Sir Alex Ferguson": the title is the name's
@@ -177,6 +180,8 @@ def trim_known(candidate: Candidate, known: Callable[[str], bool]) -> Candidate:
     "Scrubs" for "which medical sitcom", "Australian Lynton Crosby" -> "Lynton Crosby"); numbers are kept whole."""
     doc = candidate.sentence.span.doc
     first, last = candidate.first, candidate.last
+    if 0 < first and last < len(doc) and doc[first - 1].text in _QUOTE_MARKS and doc[last].text in _QUOTE_MARKS:
+        return candidate  # a quoted name is the name as written, words of the question and all ('the "City Brain"')
 
     def said(token) -> bool:
         words = token_terms(token.text)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from pydantic import BaseModel
 
-from rag.answering.answer_types import COMPATIBLE, HEAD_NOUNS, coarse
+from rag.answering.answer_types import HEAD_NOUNS, coarse, wanted_labels
 from rag.answering.candidates import FIGURE_LABELS, Candidate, find_candidates, trim_known
 from rag.answering.constraints import elsewhere, unstated_ordinal, unstated_period, unstated_year
 from rag.answering.dating import relative_year_note
@@ -84,7 +84,7 @@ class ExtractiveGenerator(Generator):
 
     def rank(self, question: QuestionAnalysis, sentences: list[Sentence], store: EvidenceStore) -> list[Candidate]:
         """Every admissible candidate of the (matched) sentences with its features and score, best first."""
-        wanted = frozenset(label for label, weight in COMPATIBLE.get(question.answer_type, {}).items() if weight > 0)
+        wanted = wanted_labels(question.answer_type, question.named)
         weights_by_term = {f.term: f.weight * store.idf(f.term) for f in question.focus}
         question_terms = {f.term for f in question.focus} | set(terms(" ".join(question.names)))
         head = stem(question.head) if question.head else None

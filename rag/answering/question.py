@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict
 
-from rag.answering.answer_types import DESCRIPTIVE, HEAD_NOUNS, WH_TAGS, WH_WORDS, coarse
+from rag.answering.answer_types import DESCRIPTIVE, HEAD_NOUNS, NAMING_VERBS, WH_TAGS, WH_WORDS, coarse
 from rag.answering.quantities import find_quantities
 from rag.answering.question_names import NAME_LABELS, choices_in, misparsed_name, names_in, places_in, preposition_of
 from rag.answering.roles import actors
@@ -88,6 +88,7 @@ class QuestionAnalysis(BaseModel):
     # groups ("the Normans"), whose doings news credits to their leaders
     kind: str | None = None  # the name that makes the head noun one maker's or brand's: "how many *PSP* consoles"
     negated: bool = False  # "which player did *not* score": a negated verb in the evidence may answer
+    named: bool = False  # "what is the system ... *called*": its name answers, quoted or capitalised, not a kind of it
     past: bool = False  # asks what happened ("how many *were sold*"), not what is planned: a forecast cannot answer
 
     @property
@@ -131,7 +132,8 @@ def analyse_question(doc, classify: HeadClassifier | None = None) -> QuestionAna
         choices=doc[min(choices):max(choices) + 1].text if choices else None, preposition=preposition_of(doc, wh),
         owned=_owned(wh, head),
         places=places_in(doc), actors=actors(doc, names), kind=_kind(head),
-        negated=any(t.dep_ == "neg" for t in doc), past=_asks_what_happened(doc))
+        negated=any(t.dep_ == "neg" for t in doc), past=_asks_what_happened(doc),
+        named=wh is not None and wh.tag_ == "WP" and _asks_name(doc))
 
 
 def _owned(wh, head) -> str | None:
@@ -320,6 +322,15 @@ def _modified_noun(token):
             and token.lower_ in ("which", "what", "much", "many"):
         return nxt
     return None
+
+
+def _asks_name(doc) -> bool:
+    """The question ends on a naming verb ("... called?", "... known as?", "... called by locals?")."""
+    for token in doc:
+        if token.lower_ in NAMING_VERBS or token.lower_ == "known" and doc[token.i + 1:token.i + 2].text.lower() == "as":
+            rest = [t for t in doc[token.i + 1:] if not t.is_punct and t.lower_ != "as"]
+            return not rest or rest[0].pos_ == "ADP"
+    return False
 
 
 def _copula_noun(doc, wh):

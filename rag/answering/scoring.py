@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 
-from rag.answering.answer_types import compatibility
+from rag.answering.answer_types import NAMING_VERBS, compatibility
 from rag.answering.candidates import NUMERIC_ENTS, Candidate, named_as
 from rag.answering.dating import relative_years
 from rag.answering.evidence import EvidenceStore, Sentence, coverage_of, token_terms
@@ -89,7 +89,7 @@ def candidate_features(candidate: Candidate, question: QuestionAnalysis, shared:
     """All features of one candidate (`shared` holds its sentence's)."""
     sentence = candidate.sentence
     features = dict(shared)
-    features["type"] = compatibility(question.answer_type, candidate.label)
+    features["type"] = compatibility(question.answer_type, candidate.label, question.named)
     if question.answer_type == "ENTY:other" and question.head and candidate.label in NUMERIC_LABELS:
         features["type"] *= OTHER_HEAD_FIGURE  # "what *disease*", "what *campaign*": a thing, not a date or figure
     if _vague(candidate, question):
@@ -124,6 +124,8 @@ def candidate_features(candidate: Candidate, question: QuestionAnalysis, shared:
         bare_head = head is not None and any(head in token_terms(t.text) for t in own)  # "campaign" alone
         features["in_question"] = sum(_said(t, question_terms) or t in words for t in own_terms) / len(own_terms) \
             if own_terms else float(bare_head or all(t.is_stop for t in own))  # "of" says nothing new
+        if question.named and features["in_question"] < 1:
+            features["in_question"] = 0.0  # a name echoes what it names: "the system that acts as a brain", "City Brain"
     features["number"] = float(question.plural == candidate.is_list)
     near = far = total = 0.0
     for term, (strength, where) in sentence.matches.items():
@@ -210,9 +212,6 @@ def _named_by_head(doc, candidate: Candidate, question: QuestionAnalysis) -> boo
 
 
 MAKER_LABELS = frozenset({"ORG", "PERSON", "NORP", "GPE"})  # who or where a film, show or album comes from
-
-
-NAMING_VERBS = frozenset("called named dubbed titled entitled nicknamed christened branded".split())
 
 
 def _named_after(doc, first: int) -> bool:
@@ -313,8 +312,8 @@ def _head_feature(candidate: Candidate, question: QuestionAnalysis) -> float:
     if question.coarse == "ENTY" and _named_after(doc, candidate.first):
         return 1.0  # "a search system called *Spotlight*": the name English gives after a naming verb
     head = question.unit or question.head
-    if not head:
-        return 0.0
+    if not head or question.named and candidate.label == "NP" and doc[candidate.first:candidate.last].root.pos_ != "PROPN":
+        return 0.0  # asked what it is called, a common noun beside the head is a kind of it ("a *subway* system")
     target = stem(head)
     # a counted unit follows its number ("3,217 *tonnes*"); one before it counts something else ("3,217 tonnes, or
     # about 113.5m ounces")
