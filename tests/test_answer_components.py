@@ -102,6 +102,9 @@ def test_figures_compare_across_spellings():
     ("How far did shares fall on Monday?", "NUM:other", None),
     ("How far is Leeds from London?", "NUM:dist", None),
     ("How long is the new bridge being built across the river?", "NUM:dist", "bridge"),  # "be" + a thing: length
+    ("How long is the rail network being built in Leeds?", "NUM:dist", "network"),  # a listed noun, not an event
+    ("How long is the river?", "NUM:dist", "river"),
+    ("How long is the tournament?", "NUM:period", None),  # an event lasts
     ("Which neighbouring towns will the council link?", "LOC:city", "town"),  # past a participle
     ("Which of Jet Airways and Air Sahara is ranked third?", "HUM:gr", None),  # one of two organisations
     ("What disease did the comedian die from?", "ENTY:dismed", "disease"),

@@ -323,6 +323,15 @@ def test_follow_up_pronoun_resolves_to_the_person_answered(news_engine: rag.Engi
     assert answer.short_answer == "58"
 
 
+def test_a_person_pronoun_skips_an_answer_that_names_no_one(news_engine: rag.Engine):
+    """"he" in the third turn is the person of the first: the second turn's answer ("council house") is a thing,
+    though the small model gives it no label and its question ("which sales") favours no one kind of name."""
+    history = _conversation(news_engine, "Who resigned on 22 March?", "Which sales was the row over?")
+    answer = news_engine.ask("How old is he?", history=history)
+    assert "Marsh" in answer.rewritten_query
+    assert answer.short_answer == "58"
+
+
 def test_a_chain_of_follow_ups_keeps_its_topic(news_engine: rag.Engine):
     """The third turn's "it" still means what the first asked about: the second turn's borrowed topic carries on."""
     history = _conversation(news_engine, "How much revenue did Northvale Energy report for the year?",

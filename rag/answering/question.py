@@ -194,8 +194,9 @@ def _answer_type(doc, wh, classify: HeadClassifier):
                 subject_class = _head_class(subject, classify)
                 if subject_class and subject_class.startswith("NUM:") and subject_class != "NUM:count":
                     return subject_class, subject
-                if fine == "NUM:period" and HEAD_NOUNS.get(subject.lemma_.lower()) is None:
-                    return "NUM:dist", subject  # "how long is the bridge"; "how long is the contract" stays a period
+                if fine == "NUM:period" and subject_class != "ENTY:event":
+                    return "NUM:dist", subject  # "how long is the bridge / river / network"; an event's (the
+                    # tournament's) is a period
             return fine, None
         return "DESC:manner", None
     if word == "why":

@@ -203,10 +203,12 @@ class Rewriter:
 
 
 def _label_for(answer_type: str) -> str:
-    """The entity label a short answer of this type most likely has (for answers spaCy cannot label alone)."""
-    best = max(("PERSON", "ORG", "GPE", "PRODUCT", "WORK_OF_ART", "EVENT", "MONEY", "DATE"),
-               key=lambda label: compatibility(answer_type, label))
-    return best if compatibility(answer_type, best) > 0 else "NP"
+    """The entity label a short answer of this type most likely has (for answers spaCy cannot label alone); "NP"
+    when the type favours no one label (the answer to "which three paths" is not a person, so not "his")."""
+    fits = {label: compatibility(answer_type, label)
+            for label in ("PERSON", "ORG", "GPE", "PRODUCT", "WORK_OF_ART", "EVENT", "MONEY", "DATE")}
+    best = max(fits, key=fits.get)
+    return best if fits[best] > 0 and list(fits.values()).count(fits[best]) == 1 else "NP"
 
 
 def _pick(mentions: list[_Mention], wanted: str) -> str | None:
