@@ -39,6 +39,8 @@ def labelled(text: str) -> list[tuple[str, str]]:
     ("The firm grew in the 1980s and the 19th century.", [("the 1980s", "DATE"), ("the 19th century", "DATE")]),
     ("They settled there in the 10th and 11th centuries.", [("the 10th and 11th centuries", "DATE")]),
     ("The 35-year-old has been manager for three years.", [("35-year-old", "AGE"), ("three years", "DURATION")]),
+    ("They topped the table for 21 consecutive years, then two straight seasons.",
+     [("21 consecutive years", "DURATION"), ("two straight seasons", "DURATION")]),
     ("12 of the 56 competition venues were built new.", [("12 of the 56 competition venues", "CARDINAL")]),
     # fractions are shares; "a third" alone is usually an ordinal ("a third term")
     ("Two-thirds of voters and a quarter of MPs backed the cut to one sixth.",
@@ -548,6 +550,15 @@ def test_a_headline_is_not_parsed_into_the_first_sentence():
         scotland = next(t for t in doc if t.text == "Scotland")
         assert scotland.sent.text.startswith("Scotland")
         assert scotland.head.text == "saw"
+
+
+def test_a_figure_keeps_its_unit_though_the_question_names_it(parse):
+    """"how many years": "three years" is the answer as written, and "21 consecutive years" not "21 consecutive"."""
+    from rag.answering.candidates import find_candidates, trim_known
+
+    found = find_candidates(_sentence(parse, "Leeds led for three years, and Hull for 21 consecutive years."),
+                            frozenset({"DURATION"}))
+    assert [trim_known(c, lambda term: term == "year").text for c in found] == ["three years", "21 consecutive years"]
 
 
 def test_trimming_the_questions_words_leaves_no_hanging_preposition(parse):

@@ -12,6 +12,7 @@ from rag.answering.evidence import Sentence, token_terms
 from rag.answering.quantities import find_quantities
 
 NUMERIC_ENTS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"})
+NUMERIC_LABELS = NUMERIC_ENTS | {"SCORE", "RATIO", "AGE", "DURATION"}  # spaCy's figures and the quantity grammar's
 # amounts (not dates, times or ranks): what another article may state differently
 FIGURE_LABELS = frozenset({"MONEY", "PERCENT", "RATIO", "CARDINAL", "QUANTITY", "SCORE", "AGE", "DURATION"})
 _QUOTE_MARKS = ('"', "“", "”")
@@ -177,7 +178,8 @@ def _ages_in_apposition(sentence: Sentence, text: str, spans: list[tuple[int, in
 
 def trim_known(candidate: Candidate, known: Callable[[str], bool]) -> Candidate:
     """Drop the candidate's leading and trailing words that the question already says ("medical sitcom Scrubs" ->
-    "Scrubs" for "which medical sitcom", "Australian Lynton Crosby" -> "Lynton Crosby"); numbers are kept whole."""
+    "Scrubs" for "which medical sitcom", "Australian Lynton Crosby" -> "Lynton Crosby"); figures are kept whole
+    ("21 consecutive years" for "how many years")."""
     doc = candidate.sentence.span.doc
     first, last = candidate.first, candidate.last
     if 0 < first and last < len(doc) and doc[first - 1].text in _QUOTE_MARKS and doc[last].text in _QUOTE_MARKS:
@@ -208,7 +210,7 @@ def trim_known(candidate: Candidate, known: Callable[[str], bool]) -> Candidate:
     if (first, last) != (candidate.first, candidate.last):  # what trimming left hanging: "King *of*" of "King of
         while last - 1 > first and doc[last - 1].pos_ in ("ADP", "DET", "CCONJ", "PART"):  # France" without France
             last -= 1
-    if (first, last) == (candidate.first, candidate.last) or candidate.label in NUMERIC_ENTS \
+    if (first, last) == (candidate.first, candidate.last) or candidate.label in NUMERIC_LABELS \
             or candidate.label in ("TITLE", "QUOTE"):
         return candidate  # a title's words are the title, said in the question or not ("Make Love, Not Spam")
     span = doc[first:last]

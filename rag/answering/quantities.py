@@ -113,7 +113,8 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
     ("QUANTITY", re.compile(rf"(?<![\w.]){_APPROX}(?:{_NUM}|{_WORDNUM})\s?{_SPEED}\b", re.I)),
     ("DURATION", re.compile(rf"(?<![\w.-]){_APPROX}(?!(?:1[5-9]|20)\d\d\b)(?:{_NUM}|{_WORDNUM}|a|an)"
                             rf"(?:\s?(?:-|to|or)\s?(?:{_NUM}|"
-                            rf"{_WORDNUM}))?[\s-](?:and\sa\shalf\s)?{_PERIOD}\b(?!\sold|-old|\sago)", re.I)),
+                            rf"{_WORDNUM}))?[\s-](?:and\sa\shalf\s)?(?:(?:consecutive|successive|straight|full|whole)\s)?"
+                            rf"{_PERIOD}\b(?!\sold|-old|\sago)", re.I)),
     ("QUANTITY", re.compile(rf"(?<![\w.]){_APPROX}(?:{_NUM}|{_WORDNUM}){_SCALE}?\s?(?:{_SPEED}|{_AREA}|{'|'.join(_UNIT)})"
                             r"(?![\w/])", re.I)),
     ("ORDINAL", re.compile(r"(?<!\w)(?:\d{1,3}(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|"

@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 
 from rag.answering.answer_types import NAMING_VERBS, compatibility
-from rag.answering.candidates import NUMERIC_ENTS, Candidate, named_as
+from rag.answering.candidates import NUMERIC_LABELS, Candidate, named_as
 from rag.answering.dating import relative_years
 from rag.answering.evidence import EvidenceStore, Sentence, coverage_of, token_terms
 from rag.answering.naming import mentions
@@ -62,7 +62,6 @@ LEVEL_NOT_CHANGE = 0.5
 _DAY = re.compile(r"(?<![\d.,])(?:[12]?\d|3[01])(?:st|nd|rd|th)?(?![\d.,])|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|"
                   r"\b(?:today|yesterday|tomorrow)\b", re.I)
 _CLOCK_WORD = re.compile(r"\b(?:midnight|noon|midday|o'clock)\b", re.I)  # clock readings in words
-NUMERIC_LABELS = NUMERIC_ENTS | {"SCORE", "RATIO", "AGE", "DURATION"}  # spaCy's figures and the quantity grammar's
 FEATURES = ("type", "similarity", "coverage", "window", "names", "proximity", "dependency", "head", "in_question",
             "rank", "number", "verb", "role", "previous", "standing", "aside", "conflict")
 
