@@ -134,7 +134,7 @@ class Engine:
     def documents(self) -> list[DocumentInfo]:
         """The corpus as a table, ordered by document id."""
         return [DocumentInfo(doc_id=e.doc_id, source=e.source, title=e.meta.title, publisher=e.meta.publisher,
-                             date=e.meta.date, passages=e.passages) for e in self.store.catalogue()]
+                             date=e.meta.date, author=e.meta.author, passages=e.passages) for e in self.store.catalogue()]
 
     def add_documents(self, paths: Sequence[str | Path], replace: bool = False) -> BuildReport:
         """Copy files into the corpus folder (safe names) and index them; a bad file is reported, not fatal.

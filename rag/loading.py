@@ -107,7 +107,8 @@ def load_html(data: bytes, name: str) -> LoadedFile:
         raise DocumentError(f"{name}: no article text found in the HTML")
     # trafilatura puts one paragraph per line; blank lines keep them apart for cleaning and chunking
     text = re.sub(r"\n+", "\n\n", text)
-    meta = DocumentMeta(title=doc.title or None, publisher=doc.sitename or None, url=doc.url or None)
+    meta = DocumentMeta(title=doc.title or None, publisher=doc.sitename or None, url=doc.url or None,
+                        author=doc.author or None)
     if doc.date:
         try:
             meta.date = DocumentMeta.model_validate({"date": doc.date[:10]}).date

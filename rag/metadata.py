@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import Field, TypeAdapter, ValidationError
 
 from rag.errors import DocumentError
-from rag.models import DocumentMeta
+from rag.models import Byline, DocumentMeta
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +23,11 @@ DATE_SEARCH_CHARS = 1500  # datelines sit at the top of an article
 # months, and whether the date exists, is dateparser's call (strict parsing), so no month list is kept here.
 _DATE_SHAPES = re.compile(r"\b\d{4}-\d{2}-\d{2}(?!\d)|\b[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}\b|"
                           r"\b\d{1,2}(?:st|nd|rd|th)?\s+[A-Z][a-z]{2,8}\.?,?\s+\d{4}\b")
+# A byline: "By Jane Smith", "By Chen Ye in Hangzhou | chinadaily.com.cn", "By JOHN SMITH, BBC News", "By Ann Lee and
+# Tom Ross": a line opening with "By" and one or more capitalised names, up to where the place or publisher begins.
+_NAME = r"[A-Z][\w'’.-]*(?:[ \t]+(?:(?:de|da|di|du|van|von|der|den|le|la|al|bin|el)[ \t]+){0,2}[A-Z][\w'’.-]*){0,3}"
+_BYLINE = re.compile(rf"^[ \t]*(?P<by>By)[ \t]+(?P<name>{_NAME}(?:(?:[ \t]*,[ \t]*{_NAME})*[ \t]+and[ \t]+{_NAME}|"
+                     rf"[ \t]*&[ \t]*{_NAME})?)(?=[ \t]*(?:$|[|,;–—]|[ \t]-[ \t]|[ \t](?:in|for|at)[ \t]))", re.M)
 _DATEPARSER_SETTINGS = {"STRICT_PARSING": True, "REQUIRE_PARTS": ["day", "month", "year"],
                         "PREFER_DAY_OF_MONTH": "first"}
 
@@ -58,6 +63,25 @@ def find_date(text: str) -> dt.date | None:
     return None
 
 
+def find_byline(text: str) -> Byline | None:
+    """The article's byline near its top ("By Jane Smith in Paris | Example News"), if it has one."""
+    for match in _BYLINE.finditer(text[:DATE_SEARCH_CHARS]):
+        end = text.find("\n", match.start())
+        end = len(text) if end < 0 else end
+        if text[:end].rstrip().endswith((".", "!", "?", ":")):
+            continue  # "By Monday, the talks had failed." is a sentence
+        if _is_date(match.group("name")):
+            continue  # "By March, prices were up"
+        return Byline(author=match.group("name"), start=match.start("by"), end=end)
+    return None
+
+
+def _is_date(text: str) -> bool:
+    import dateparser
+
+    return dateparser.parse(text, languages=["en"]) is not None
+
+
 def find_title(text: str) -> str | None:
     """The first meaningful line: at least three words and not just a date or a byline."""
     for line in text.splitlines():
@@ -84,5 +108,8 @@ def merge_meta(doc_id: str, manifest: DocumentMeta | None, loaded: DocumentMeta,
         merged.title = find_title(text)
     if merged.date is None:
         merged.date = find_date(text)
+    if merged.author is None:
+        byline = find_byline(text)
+        merged.author = byline.author if byline is not None else None
     log.debug("%s: metadata %s", doc_id, merged.model_dump_json())
     return merged

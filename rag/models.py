@@ -16,6 +16,15 @@ class DocumentMeta(BaseModel):
     publisher: str | None = None
     date: dt.date | None = None
     url: str | None = None
+    author: str | None = None  # the byline's name(s)
+
+
+class Byline(BaseModel):
+    """Who an article says wrote it ("By Jane Smith in Paris"), and where that line sits in its cleaned text."""
+
+    author: str
+    start: int
+    end: int
 
 
 class Document(BaseModel):
@@ -104,6 +113,7 @@ class DocumentInfo(BaseModel):
     title: str | None
     publisher: str | None
     date: dt.date | None
+    author: str | None = None
     passages: int
 
 

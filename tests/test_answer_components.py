@@ -700,3 +700,17 @@ def test_a_quoted_name_is_kept_whole_without_its_opening_quote_mark(parse):
     found = [c for c in find_candidates(_sentence_of(doc), frozenset({"ORG"}))]
     assert [c.text for c in found] == ["City Brain"]
     assert trim_known(found[0], lambda term: term == "brain").text == "City Brain"
+
+
+@pytest.mark.parametrize(("question", "byline"), [
+    ("Who reported the story on the bridge?", True),
+    ("Who wrote the article about the flood barrier?", True),
+    ("Who is the author of the article on rents?", True),
+    ("Who filed the story?", True),
+    ("Who wrote the report on rents?", False),  # a report is often a study, written by its own authors
+    ("Who reported the theft to police?", False),
+    ("Who wrote the letter to the council?", False),
+    ("Who reported that prices rose?", False),
+])
+def test_a_question_about_who_wrote_the_article_asks_for_its_byline(parse, question, byline):
+    assert analyse_question(parse(question)).byline is byline

@@ -142,6 +142,14 @@ The old ferry crossing, which closed last year, carried 1,200 vehicles a day in 
 
 Last year Polwith's tourism income was £21m, an increase of £2m on the year before. The bridge's architect, Carys Penrose, drew a grey heron on the river for months, and said its curved deck copies the heron's wing.
 """,
+    "wire_ports.txt": """Port strike halts exports
+
+By Lena Vogt in Hamburg | Tradewire | Updated: 2005-03-02 10:15
+
+Dock workers at Hamburg's container port walked out on Tuesday, halting exports of cars and machinery. The union said the strike would last 48 hours.
+
+A report by the port authority, written by economist Karl Brandt, estimates that each day of the strike costs 30m euros.
+""",
     "retail_launch.txt": """Shoppers queue for Vireo phone
 
 The Vireo smartphone went on sale in Canada on Friday, and shoppers queued overnight outside stores in Toronto.
@@ -330,6 +338,15 @@ def test_a_person_pronoun_skips_an_answer_that_names_no_one(news_engine: rag.Eng
     answer = news_engine.ask("How old is he?", history=history)
     assert "Marsh" in answer.rewritten_query
     assert answer.short_answer == "58"
+
+
+def test_who_wrote_the_story_is_answered_from_its_byline(news_engine: rag.Engine):
+    """The byline names the writer, which no sentence of the article does; the answer quotes it."""
+    answer = news_engine.ask("Who wrote the story on the Hamburg port strike?")
+    assert answer.short_answer == "Lena Vogt"
+    assert answer.citations[0].doc_id == "wire_ports" and answer.citations[0].quote.startswith("By Lena Vogt")
+    report = news_engine.ask("Who wrote the port authority's report on the strike?")
+    assert report.short_answer != "Lena Vogt"  # a study in the article has writers of its own
 
 
 def test_a_chain_of_follow_ups_keeps_its_topic(news_engine: rag.Engine):

@@ -10,7 +10,7 @@ import pytest
 
 import rag
 from rag.documents import read_document
-from rag.metadata import find_date, find_title, merge_meta
+from rag.metadata import find_byline, find_date, find_title, merge_meta
 from rag.models import DocumentMeta
 from rag.settings import Settings
 
@@ -64,6 +64,7 @@ def test_text_only_document_gets_title_and_long_form_date(tmp_path: Path) -> Non
     doc = read_document(path, None, SETTINGS)
     assert doc.meta.title == "River authority approves flood barrier for the old town"
     assert doc.meta.date == dt.date(2021, 12, 6)
+    assert doc.meta.author == "Jane Okafor"
     assert doc.meta.publisher is None
 
 
@@ -122,6 +123,28 @@ def test_corpus_manifest_is_applied_in_a_build(tmp_path: Path) -> None:
 )
 def test_find_date(text: str, expected: dt.date | None) -> None:
     assert find_date(text) == expected
+
+
+@pytest.mark.parametrize(("text", "author"), [
+    ("Title\n\nBy Chen Ye in Hangzhou | chinadaily.com.cn | Updated: 2025-02-05 23:52\nBody", "Chen Ye"),  # wire
+    ("By JOHN SMITH, BBC News\nBody", "JOHN SMITH"),
+    ("By Sarah Jones, Political Correspondent\nBody", "Sarah Jones"),
+    ("  By Ann Lee and Tom Ross\nThe council said.", "Ann Lee and Tom Ross"),
+    ("By Ann Lee, Tom Ross and Kim Park\nBody", "Ann Lee, Tom Ross and Kim Park"),
+    ("By Mark de la Cruz for Reuters\nBody", "Mark de la Cruz"),
+    ("By Tom Smith - Staff Reporter\nBody", "Tom Smith"),
+    # sentences that open with "By" are no byline
+    ("By Monday, the talks had failed.\nBody", None),
+    ("By March, prices were up 4%", None),
+    ("By 2010 it had grown.", None),
+    ("By far the biggest winner was Tom.", None),
+    ("He was hit by Tom Smith in the face.", None),
+])
+def test_find_byline(text: str, author: str | None) -> None:
+    found = find_byline(text)
+    assert (found.author if found else None) == author
+    if found:  # the line it names, from "By" to its end
+        assert text[found.start:found.end].startswith("By ") and "\n" not in text[found.start:found.end]
 
 
 def test_find_title_skips_bylines_dates_and_short_lines() -> None:

@@ -120,8 +120,8 @@ def test_esc_lines_never_leaves_blank_lines(text: str) -> None:
 
 def test_documents_helpers_and_results() -> None:
     docs = [DocumentInfo(doc_id="a", source="a.txt", title="T <x>", publisher=None, date=dt.date(2020, 1, 2),
-                         passages=3)]
-    assert render.document_rows(docs) == [["a", "T <x>", "", "2020-01-02", 3]]
+                         author="Jane Okafor", passages=3)]
+    assert render.document_rows(docs) == [["a", "T <x>", "Jane Okafor", "", "2020-01-02", 3]]
     assert render.document_choices(docs) == [("a — T <x>", "a")]
     out = render.file_results_html([("<evil>.txt", False, "the file is empty"), ("ok.txt", True, "added as ok")])
     assert "&lt;evil&gt;.txt" in out and "rag-bad" in out and "rag-ok" in out

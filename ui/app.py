@@ -252,7 +252,7 @@ def build_app(engine, examples: list[str] | None = None, title: str = "News Q&A"
                             passages = gr.HTML(render.EMPTY_PASSAGES, elem_id="rag-passages", js_on_load=None)
             with gr.Tab("Documents", id="documents"):
                 summary = gr.Markdown(elem_id="rag-docs-summary")
-                table = gr.Dataframe(headers=render.DOC_HEADERS, datatype=["str", "str", "str", "str", "number"],
+                table = gr.Dataframe(headers=render.DOC_HEADERS, datatype=["str", "str", "str", "str", "str", "number"],
                                      interactive=False, wrap=True, elem_id="rag-docs-table",
                                      column_widths=["22%", "44%", "14%", "11%", "9%"])
                 with gr.Row(equal_height=False):

@@ -230,12 +230,12 @@ def passages_html(answer: Answer) -> str:
 
 # ---- documents tab --------------------------------------------------------------------------------------------------
 
-DOC_HEADERS = ["id", "title", "publisher", "date", "passages"]
+DOC_HEADERS = ["id", "title", "author", "publisher", "date", "passages"]
 
 
 def document_rows(docs: Iterable[DocumentInfo]) -> list[list]:
     """Rows for the corpus table (plain strings: the table shows them as text)."""
-    return [[d.doc_id, d.title or "", d.publisher or "", _date(d.date), d.passages] for d in docs]
+    return [[d.doc_id, d.title or "", d.author or "", d.publisher or "", _date(d.date), d.passages] for d in docs]
 
 
 def document_choices(docs: Iterable[DocumentInfo]) -> list[tuple[str, str]]:

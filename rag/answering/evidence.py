@@ -13,7 +13,7 @@ import numpy as np
 from rag.answering.naming import mentions
 from rag.answering.quantities import NUMBER_WORDS, ORDINAL_WORDS
 from rag.answering.question import QuestionAnalysis
-from rag.models import Passage
+from rag.models import Byline, Passage
 from rag.nlp import content_words
 from rag.settings import AnswerSettings
 from rag.text import terms
@@ -33,6 +33,9 @@ class EvidenceStore(Protocol):
 
     def document_text(self, doc_id: str) -> str:
         """The document's title and whole cleaned text."""
+
+    def byline(self, doc_id: str) -> Byline | None:
+        """Who the document says wrote it, and where its byline sits in the cleaned text."""
 
     def idf(self, term: str) -> float:
         """Inverse document frequency of a stemmed term."""

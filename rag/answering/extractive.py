@@ -68,6 +68,10 @@ class ExtractiveGenerator(Generator):
 
     def compose_answer(self, question: QuestionAnalysis, query: str, passages: list[Passage]) -> Draft:
         """The answer to an analysed question (`query` is the standalone text that was searched)."""
+        if question.byline and passages:
+            draft = self._from_byline(passages)
+            if draft is not None:
+                return draft
         ranked = self.candidates(question, query, passages)
         if not ranked or ranked[0].score < self.settings.abstain_below:
             return self._abstain(passages, self._confidence(ranked[0].score if ranked else 0.0))
@@ -151,6 +155,21 @@ class ExtractiveGenerator(Generator):
                               span.start, span.end, features)
         candidate.score = score(features, self.settings.weights)
         return candidate
+
+    def _from_byline(self, passages: list[Passage]) -> Draft | None:
+        """"Who wrote the story on X": the byline of the article the question found first, quoted from the passage
+        holding it; None when that article has no byline among its retrieved passages."""
+        byline = self.evidence().byline(passages[0].doc_id)
+        holder = next((p for p in passages if byline is not None and p.doc_id == passages[0].doc_id
+                       and p.start <= byline.start and byline.end <= p.end), None)
+        if holder is None:
+            return None
+        quote = holder.text[byline.start - holder.start:byline.end - holder.start]
+        citation = Citation(n=1, doc_id=holder.doc_id, chunk_id=holder.chunk_id, title=holder.title, date=holder.date,
+                            publisher=holder.publisher, quote=quote, start=byline.start, end=byline.end,
+                            passage_text=holder.text, passage_start=holder.start, score=holder.score)
+        return Draft(text=f"{byline.author} [1]\n\n“{quote}” [1]", answered=True, short_answer=byline.author,
+                     citations=[citation], confidence=self._confidence(self.settings.abstain_below))
 
     @staticmethod
     def _confidence(value: float) -> float:

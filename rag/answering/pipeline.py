@@ -15,7 +15,8 @@ from rag.answering.reading import QuestionReader
 from rag.chunking import sentences
 from rag.embedding import Embedder
 from rag.errors import GenerationError
-from rag.models import Answer, ChatMessage, Document, Passage
+from rag.metadata import find_byline
+from rag.models import Answer, Byline, ChatMessage, Document, Passage
 from rag.nlp import Analyzer
 from rag.settings import Settings
 from rag.passage_store import PassageStore
@@ -54,6 +55,10 @@ class StoreEvidence:
     def document_text(self, doc_id: str) -> str:
         doc = self._document(doc_id)
         return f"{doc.meta.title or ''}\n{doc.text}" if doc is not None else ""
+
+    def byline(self, doc_id: str) -> Byline | None:
+        doc = self._document(doc_id)
+        return find_byline(doc.text) if doc is not None else None
 
     def _document(self, doc_id: str) -> Document | None:
         """A document, fetched once per question (an evidence object serves one question; a server store would

@@ -36,6 +36,10 @@ INTENT_VERBS = frozenset("intend plan aim expect hope want seek target forecast 
 INTENT_NOUNS = frozenset("goal aim target plan intention ambition hope objective forecast".split())
 # modals that make a question about a plan or a possibility, not about what happened
 _MODALS = frozenset("will shall would could may might 'll".split())
+# "who *wrote* the *story*", "who is the *author* of the *article*": the article's byline answers
+BYLINE_VERBS = frozenset("write report author file pen".split())
+ARTICLE_NOUNS = frozenset("story article piece column dispatch".split())  # not "report": often a study
+WRITER_NOUNS = frozenset("author writer reporter journalist correspondent byline".split())
 RANK_VERBS = frozenset("rank finish come place stand sit put".split())
 # verbs whose complement is a figure ("total", "add up to", "rise to")
 # verbs of change, whose speed news gives as a percentage ("grew by 8.1%")
@@ -88,6 +92,7 @@ class QuestionAnalysis(BaseModel):
     # groups ("the Normans"), whose doings news credits to their leaders
     kind: str | None = None  # the name that makes the head noun one maker's or brand's: "how many *PSP* consoles"
     negated: bool = False  # "which player did *not* score": a negated verb in the evidence may answer
+    byline: bool = False  # asks who wrote the article itself ("who reported the story on ..."): its byline answers
     named: bool = False  # "what is the system ... *called*": its name answers, quoted or capitalised, not a kind of it
     past: bool = False  # asks what happened ("how many *were sold*"), not what is planned: a forecast cannot answer
 
@@ -133,7 +138,7 @@ def analyse_question(doc, classify: HeadClassifier | None = None) -> QuestionAna
         owned=_owned(wh, head),
         places=places_in(doc), actors=actors(doc, names), kind=_kind(head),
         negated=any(t.dep_ == "neg" for t in doc), past=_asks_what_happened(doc),
-        named=wh is not None and wh.tag_ == "WP" and _asks_name(doc))
+        named=wh is not None and wh.tag_ == "WP" and _asks_name(doc), byline=_asks_byline(doc, wh))
 
 
 def _owned(wh, head) -> str | None:
@@ -323,6 +328,22 @@ def _modified_noun(token):
             and token.lower_ in ("which", "what", "much", "many"):
         return nxt
     return None
+
+
+def _asks_byline(doc, wh) -> bool:
+    """"Who wrote / reported the story on X?", "Who is the author of the article?": the article's writer, whom news
+    names in its byline, not in its text."""
+    if wh is None or wh.lower_ != "who":
+        return False
+    for token in doc:
+        lemma = token.lemma_.lower()
+        if lemma in BYLINE_VERBS and token.pos_ == "VERB" and any(
+                c.dep_ == "dobj" and c.lemma_.lower() in ARTICLE_NOUNS for c in token.children):
+            return True
+        if lemma in WRITER_NOUNS and any(c.dep_ == "prep" and c.lower_ in ("of", "behind") and any(
+                g.lemma_.lower() in ARTICLE_NOUNS for g in c.children) for c in token.children):
+            return True
+    return False
 
 
 def _asks_name(doc) -> bool:
