@@ -38,10 +38,11 @@ from rag.evaluation.squad import token_f1
 log = logging.getLogger(__name__)
 
 # CI gate thresholds (tests/test_eval_gate.py), set from the measured run of the general answer extractor on the
-# seeds-only index (README, Evaluation): answerable accuracy 0.891, strict accuracy 0.837, hit@5 1.000, abstention
-# recall 1.000. The extractor is fitted on BBC development questions, never on these.
-GATE_ACCURACY = 0.87  # share of answerable questions whose answer text holds an accepted answer
-GATE_STRICT_ACCURACY = 0.81  # ... and whose isolated short answer (when one is given) is right too
+# seeds-only index (README, Evaluation): answerable accuracy 0.967, strict accuracy 0.935, hit@5 1.000, abstention
+# recall 1.000, with two or three questions' slack. The extractor is fitted on BBC development questions, never on
+# these.
+GATE_ACCURACY = 0.94  # share of answerable questions whose answer text holds an accepted answer
+GATE_STRICT_ACCURACY = 0.90  # ... and whose isolated short answer (when one is given) is right too
 GATE_HIT_AT_5 = 0.95  # share of answerable questions with a gold source among the top 5 retrieved documents
 GATE_ABSTENTION_RECALL = 1.0  # every unanswerable question must be abstained on
 
