@@ -78,6 +78,9 @@ def bench_queries_and_batches() -> None:
             print(f"  {backend:5s} hybrid search p50 {s50:5.1f} ms  p95 {s95:5.1f} ms = {s50 / stock_p50:.2f}x stock")
 
 
+PER_CHANNEL = True
+
+
 def bench_int8() -> None:
     """SciFact nDCG@10 (dense and hybrid) with the fp32 export against a dynamically quantised int8 copy."""
     import onnxruntime as ort
@@ -92,7 +95,7 @@ def bench_int8() -> None:
         target = Path(tmp) / "int8.onnx"
         from rag.onnx_embedding import export
         export(default_model_path(), source)
-        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8)
+        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=PER_CHANNEL)
         int8 = OnnxEmbedder(EmbeddingSettings(backend="onnx"))
         int8.session = ort.InferenceSession(str(target), providers=["CPUExecutionProvider"])
         texts = passages(256)

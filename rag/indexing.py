@@ -49,6 +49,14 @@ def prepare(upserts: list[Document], embedder: Embedder, settings: Settings, kno
             raise ConfigurationError(f"sentence_vectors='pooled' needs the ONNX embedding backend, not "
                                      f"{embedder.backend or type(embedder).__name__!r}")
         embedded, sentence_vectors = _pooled_sentences(upserts, chunks, spans, embedder, progress)
+    elif settings.index_sentences and settings.sentence_vectors == "int8":
+        if not hasattr(embedder, "int8"):
+            raise ConfigurationError(f"sentence_vectors='int8' needs the ONNX embedding backend, not "
+                                     f"{embedder.backend or type(embedder).__name__!r}")
+        embedded = embedder.embed_passages(texts, progress=progress) if texts else np.zeros((0, dim), np.float32)
+        sentence_texts = [d.text[a:b] for d in upserts for a, b in spans[d.doc_id]]
+        sentence_vectors = embedder.int8().embed_passages(sentence_texts, progress=progress) if sentence_texts \
+            else np.zeros((0, dim), np.float32)
     elif settings.index_sentences:
         texts += [d.text[a:b] for d in upserts for a, b in spans[d.doc_id]]
         embedded = embedder.embed_passages(texts, progress=progress) if texts else np.zeros((0, dim), np.float32)

@@ -25,9 +25,12 @@ _DATE_SHAPES = re.compile(r"\b\d{4}-\d{2}-\d{2}(?!\d)|\b[A-Z][a-z]{2,8}\.?\s+\d{
                           r"\b\d{1,2}(?:st|nd|rd|th)?\s+[A-Z][a-z]{2,8}\.?,?\s+\d{4}\b")
 # A byline: "By Jane Smith", "By Chen Ye in Hangzhou | chinadaily.com.cn", "By JOHN SMITH, BBC News", "By Ann Lee and
 # Tom Ross": a line opening with "By" and one or more capitalised names, up to where the place or publisher begins.
-_NAME = r"[A-Z][\w'’.-]*(?:[ \t]+(?:(?:de|da|di|du|van|von|der|den|le|la|al|bin|el)[ \t]+){0,2}[A-Z][\w'’.-]*){0,3}"
+_UPPER = "A-Z" + "".join(c for c in map(chr, range(0xC0, 0x250)) if c.isupper())  # "Émile", "Łukasz", "Ömer"
+_NAME = rf"[{_UPPER}][\w'’.-]*(?:[ \t]+(?:(?:de|da|di|du|van|von|der|den|le|la|al|bin|el)[ \t]+){{0,2}}[{_UPPER}][\w'’.-]*){{0,3}}"
 _BYLINE = re.compile(rf"^[ \t]*(?P<by>By)[ \t]+(?P<name>{_NAME}(?:(?:[ \t]*,[ \t]*{_NAME})*[ \t]+and[ \t]+{_NAME}|"
                      rf"[ \t]*&[ \t]*{_NAME})?)(?=[ \t]*(?:$|[|,;–—]|[ \t]-[ \t]|[ \t](?:in|for|at)[ \t]))", re.M)
+# what follows the name in a byline: a place ("in Paris"), a publisher or title after a separator
+_AFTER_NAME = re.compile(r"[ \t]*(?:[|,;–—-]|(?:in|for|at)[ \t])[ \t]*")
 _DATEPARSER_SETTINGS = {"STRICT_PARSING": True, "REQUIRE_PARTS": ["day", "month", "year"],
                         "PREFER_DAY_OF_MONTH": "first"}
 
@@ -68,10 +71,10 @@ def find_byline(text: str) -> Byline | None:
     for match in _BYLINE.finditer(text[:DATE_SEARCH_CHARS]):
         end = text.find("\n", match.start())
         end = len(text) if end < 0 else end
-        if text[:end].rstrip().endswith((".", "!", "?", ":")):
-            continue  # "By Monday, the talks had failed." is a sentence
-        if _is_date(match.group("name")):
-            continue  # "By March, prices were up"
+        rest = text[match.end():end]
+        rest = rest[_AFTER_NAME.match(rest).end():] if _AFTER_NAME.match(rest) else rest
+        if rest[:1].islower() or _is_date(match.group("name")):
+            continue  # a sentence: "By Monday, the talks had failed.", "By Easter, the shops ...", "By March 2005"
         return Byline(author=match.group("name"), start=match.start("by"), end=end)
     return None
 

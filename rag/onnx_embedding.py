@@ -140,6 +140,7 @@ class OnnxEmbedder(Embedder):
         options = ort.SessionOptions()
         options.intra_op_num_threads = settings.onnx_threads
         options.inter_op_num_threads = 1
+        self.options, self.model_file, self._int8 = options, model_file, None
         try:
             self.session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # a damaged cache file: export again once
@@ -161,6 +162,38 @@ class OnnxEmbedder(Embedder):
                 model_file.unlink(missing_ok=True)  # never reused by a later process
                 raise
         log.info("embedder %s on ONNX Runtime (%d dims, %d-token window)", self.name, self.dimension, self.max_tokens)
+
+    def int8(self) -> OnnxEmbedder:
+        """This embedder on a dynamically quantised int8 copy of the model (per-channel weight scales), made and
+        cached beside the export on first use and checked against it (cosine >= `int8_min_cosine`)."""
+        if self._int8 is None:
+            import copy
+
+            import onnxruntime as ort
+            from onnxruntime.quantization import QuantType, quantize_dynamic
+
+            target = self.model_file.with_name(f"{self.model_file.stem}-int8pc.onnx")
+            fresh = not target.is_file()
+            if fresh:
+                fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".int8-", suffix=".onnx")
+                os.close(fd)
+                try:
+                    quantize_dynamic(str(self.model_file), tmp, weight_type=QuantType.QInt8, per_channel=True)
+                    os.replace(tmp, target)
+                except Exception as exc:  # the quantiser raises many types
+                    raise ModelLoadError(f"cannot quantise {self.model_file} to int8: {exc}") from exc
+                finally:
+                    if os.path.exists(tmp):
+                        os.unlink(tmp)
+            quantised = copy.copy(self)
+            quantised.session = ort.InferenceSession(str(target), self.options, providers=["CPUExecutionProvider"])
+            lowest = float(np.min(np.sum(quantised.embed_passages(PROBES) * self.embed_passages(PROBES), axis=1)))
+            if lowest < self.settings.int8_min_cosine:
+                target.unlink(missing_ok=True)
+                raise ModelLoadError(f"the int8 copy of {self.name} differs from the model (cosine {lowest:.4f} < "
+                                     f"{self.settings.int8_min_cosine}); use sentence_vectors='encoded'")
+            self._int8 = quantised
+        return self._int8
 
     def check_against(self, reference: Embedder) -> float:
         """The lowest cosine between this embedder's and `reference`'s vectors of the probe sentences; raises

@@ -106,7 +106,9 @@ def test_figures_compare_across_spellings():
     ("How long is the new bridge being built across the river?", "NUM:dist", "bridge"),  # "be" + a thing: length
     ("How long is the rail network being built in Leeds?", "NUM:dist", "network"),  # a listed noun, not an event
     ("How long is the river?", "NUM:dist", "river"),
-    ("How long is the tournament?", "NUM:period", None),  # an event lasts
+    ("How long is the tournament?", "NUM:period", None),  # an event lasts, as do a film and a term
+    ("How long is the film?", "NUM:period", None),
+    ("How long is his term?", "NUM:period", None),
     ("Which neighbouring towns will the council link?", "LOC:city", "town"),  # past a participle
     ("Which of Jet Airways and Air Sahara is ranked third?", "HUM:gr", None),  # one of two organisations
     ("What disease did the comedian die from?", "ENTY:dismed", "disease"),
@@ -663,6 +665,10 @@ def test_an_ordinal_matches_the_same_place_by_number(parse):
     ("What are the rebels called by locals?", True),
     ("What did the minister call for?", False),
     ("Which system did the council buy?", False),
+    ("Who called for the inquiry?", False),  # a naming verb used otherwise: "called for / off", "named in"
+    ("Who called off the strike?", False),
+    ("What was named in the report?", False),
+    ("What has the union called for?", False),
 ])
 def test_a_question_ending_on_a_naming_verb_asks_for_a_name(parse, question, named):
     assert analyse_question(parse(question)).named is named
@@ -711,6 +717,9 @@ def test_a_quoted_name_is_kept_whole_without_its_opening_quote_mark(parse):
     ("Who reported the theft to police?", False),
     ("Who wrote the letter to the council?", False),
     ("Who reported that prices rose?", False),
+    ("Who wrote the story the film is based on?", False),  # a story told of something else
+    ("Who wrote the short story that won the prize?", False),
+    ("Who wrote the piece of music?", False),
 ])
 def test_a_question_about_who_wrote_the_article_asks_for_its_byline(parse, question, byline):
     assert analyse_question(parse(question)).byline is byline

@@ -133,12 +133,17 @@ def test_find_date(text: str, expected: dt.date | None) -> None:
     ("By Ann Lee, Tom Ross and Kim Park\nBody", "Ann Lee, Tom Ross and Kim Park"),
     ("By Mark de la Cruz for Reuters\nBody", "Mark de la Cruz"),
     ("By Tom Smith - Staff Reporter\nBody", "Tom Smith"),
+    ("By Jane Smith | Updated: 10:15 a.m.\nBody", "Jane Smith"),
+    ("By Ömer Çelik in Istanbul, Reuters\nBody", "Ömer Çelik"),
     # sentences that open with "By" are no byline
     ("By Monday, the talks had failed.\nBody", None),
     ("By March, prices were up 4%", None),
     ("By 2010 it had grown.", None),
     ("By far the biggest winner was Tom.", None),
     ("He was hit by Tom Smith in the face.", None),
+    ("By Easter, the shops \"will be full,\" he said.”", None),
+    ("By Chinese New Year, sales had doubled", None),
+    ("By Labour, in a statement, the plan was called reckless", None),
 ])
 def test_find_byline(text: str, author: str | None) -> None:
     found = find_byline(text)

@@ -254,7 +254,7 @@ def build_app(engine, examples: list[str] | None = None, title: str = "News Q&A"
                 summary = gr.Markdown(elem_id="rag-docs-summary")
                 table = gr.Dataframe(headers=render.DOC_HEADERS, datatype=["str", "str", "str", "str", "str", "number"],
                                      interactive=False, wrap=True, elem_id="rag-docs-table",
-                                     column_widths=["22%", "44%", "14%", "11%", "9%"])
+                                     column_widths=["18%", "38%", "14%", "12%", "10%", "8%"])
                 with gr.Row(equal_height=False):
                     with gr.Column():
                         files = gr.File(label=f"Add articles ({', '.join(SUPPORTED)}; "

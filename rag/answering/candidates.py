@@ -15,7 +15,7 @@ NUMERIC_ENTS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDIN
 NUMERIC_LABELS = NUMERIC_ENTS | {"SCORE", "RATIO", "AGE", "DURATION"}  # spaCy's figures and the quantity grammar's
 # amounts (not dates, times or ranks): what another article may state differently
 FIGURE_LABELS = frozenset({"MONEY", "PERCENT", "RATIO", "CARDINAL", "QUANTITY", "SCORE", "AGE", "DURATION"})
-_QUOTE_MARKS = ('"', "“", "”")
+_OPENING_QUOTES, _CLOSING_QUOTES = ('"', "“", "‘"), ('"', "”", "’")
 _QUOTED = re.compile(r"[“\"‘']([^“”\"\n]{2,80}?)[”\"’'](?!\w)")
 # titles that are part of a person's name in English news; spaCy leaves them out of the PERSON entity
 HONORIFICS = frozenset("lord lady sir dame baroness baron earl duke duchess king queen prince princess pope saint "
@@ -67,7 +67,7 @@ def find_candidates(sentence: Sentence, wanted: frozenset[str], plural: bool = F
     for e in ents:
         a, b = e.start_char - offset, e.end_char - offset
         a, b = _trim_determiner(text, a, b) if e.label_ not in NUMERIC_ENTS else (a, b)
-        if text[a:a + 1] in _QUOTE_MARKS and not any(m in text[a + 1:b] for m in _QUOTE_MARKS):
+        if text[a:a + 1] in _OPENING_QUOTES and not any(m in text[a + 1:b] for m in _CLOSING_QUOTES):
             a += 1  # the model often takes an opening quote mark into the name ('the "City Brain"')
         if e.label_ == "PERSON" and e.start > sentence.span.start and e.doc[e.start - 1].lower_ in HONORIFICS \
                 and e.doc[e.start - 1].is_title:
@@ -182,7 +182,7 @@ def trim_known(candidate: Candidate, known: Callable[[str], bool]) -> Candidate:
     ("21 consecutive years" for "how many years")."""
     doc = candidate.sentence.span.doc
     first, last = candidate.first, candidate.last
-    if 0 < first and last < len(doc) and doc[first - 1].text in _QUOTE_MARKS and doc[last].text in _QUOTE_MARKS:
+    if 0 < first and last < len(doc) and doc[first - 1].text in _OPENING_QUOTES and doc[last].text in _CLOSING_QUOTES:
         return candidate  # a quoted name is the name as written, words of the question and all ('the "City Brain"')
 
     def said(token) -> bool:

@@ -24,7 +24,7 @@ from rag.answering.evidence import EvidenceStore, Sentence, gather, match_terms
 from rag.answering.naming import mentions
 from rag.answering.generator import ABSTAIN_TEXT, Generator
 from rag.answering.quantities import normalise_figure
-from rag.answering.question import QuestionAnalysis
+from rag.answering.question import ARTICLE_NOUNS, BYLINE_VERBS, WRITER_NOUNS, QuestionAnalysis
 from rag.answering.question_names import PLACE_LABELS
 from rag.answering.reading import QuestionReader
 from rag.answering.rejections import not_an_answer
@@ -68,10 +68,8 @@ class ExtractiveGenerator(Generator):
 
     def compose_answer(self, question: QuestionAnalysis, query: str, passages: list[Passage]) -> Draft:
         """The answer to an analysed question (`query` is the standalone text that was searched)."""
-        if question.byline and passages:
-            draft = self._from_byline(passages)
-            if draft is not None:
-                return draft
+        if question.byline:
+            return self._from_byline(question, passages)
         ranked = self.candidates(question, query, passages)
         if not ranked or ranked[0].score < self.settings.abstain_below:
             return self._abstain(passages, self._confidence(ranked[0].score if ranked else 0.0))
@@ -156,20 +154,34 @@ class ExtractiveGenerator(Generator):
         candidate.score = score(features, self.settings.weights)
         return candidate
 
-    def _from_byline(self, passages: list[Passage]) -> Draft | None:
+    def _from_byline(self, question: QuestionAnalysis, passages: list[Passage]) -> Draft:
         """"Who wrote the story on X": the byline of the article the question found first, quoted from the passage
-        holding it; None when that article has no byline among its retrieved passages."""
-        byline = self.evidence().byline(passages[0].doc_id)
-        holder = next((p for p in passages if byline is not None and p.doc_id == passages[0].doc_id
+        holding it, when that article is about X (its names in the article, most of its other words in the title
+        and opening); else an abstention, since the articles do not say."""
+        store = self.evidence()
+        top = passages[0].doc_id if passages else None
+        byline = store.byline(top) if top is not None else None
+        holder = next((p for p in passages if byline is not None and p.doc_id == top
                        and p.start <= byline.start and byline.end <= p.end), None)
-        if holder is None:
-            return None
+        if holder is None or not self._about(question, top, store):
+            return self._abstain(passages, 0.0)
         quote = holder.text[byline.start - holder.start:byline.end - holder.start]
         citation = Citation(n=1, doc_id=holder.doc_id, chunk_id=holder.chunk_id, title=holder.title, date=holder.date,
                             publisher=holder.publisher, quote=quote, start=byline.start, end=byline.end,
                             passage_text=holder.text, passage_start=holder.start, score=holder.score)
         return Draft(text=f"{byline.author} [1]\n\n“{quote}” [1]", answered=True, short_answer=byline.author,
                      citations=[citation], confidence=self._confidence(self.settings.abstain_below))
+
+    def _about(self, question: QuestionAnalysis, doc_id: str, store: EvidenceStore) -> bool:
+        """The article is the one a byline question names: every name of the question is in it, and at least
+        `byline_min_share` of the question's other content words are in its title and opening."""
+        if any(not _named(store.document_text(doc_id), name, store) for name in question.names):
+            return False
+        named = {t for name in question.names for t in terms(name)}
+        asked = {f.term for f in question.focus if f.soft and f.term not in named
+                 and f.lemma not in BYLINE_VERBS | ARTICLE_NOUNS | WRITER_NOUNS}
+        lead = set(terms(store.lead(doc_id)))
+        return not asked or len(asked & lead) >= self.settings.byline_min_share * len(asked)
 
     @staticmethod
     def _confidence(value: float) -> float:

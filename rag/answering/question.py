@@ -40,6 +40,9 @@ _MODALS = frozenset("will shall would could may might 'll".split())
 BYLINE_VERBS = frozenset("write report author file pen".split())
 ARTICLE_NOUNS = frozenset("story article piece column dispatch".split())  # not "report": often a study
 WRITER_NOUNS = frozenset("author writer reporter journalist correspondent byline".split())
+# things whose "how long" is a length, though the head-noun list classes them otherwise ("the rail *network*")
+LENGTH_NOUNS = frozenset("network line route road railway tunnel bridge river border coast pipeline runway track "
+                         "canal wall".split())
 RANK_VERBS = frozenset("rank finish come place stand sit put".split())
 # verbs whose complement is a figure ("total", "add up to", "rise to")
 # verbs of change, whose speed news gives as a percentage ("grew by 8.1%")
@@ -138,7 +141,7 @@ def analyse_question(doc, classify: HeadClassifier | None = None) -> QuestionAna
         owned=_owned(wh, head),
         places=places_in(doc), actors=actors(doc, names), kind=_kind(head),
         negated=any(t.dep_ == "neg" for t in doc), past=_asks_what_happened(doc),
-        named=wh is not None and wh.tag_ == "WP" and _asks_name(doc), byline=_asks_byline(doc, wh))
+        named=_asks_name(doc, wh), byline=_asks_byline(doc, wh))
 
 
 def _owned(wh, head) -> str | None:
@@ -199,9 +202,11 @@ def _answer_type(doc, wh, classify: HeadClassifier):
                 subject_class = _head_class(subject, classify)
                 if subject_class and subject_class.startswith("NUM:") and subject_class != "NUM:count":
                     return subject_class, subject
-                if fine == "NUM:period" and subject_class != "ENTY:event":
-                    return "NUM:dist", subject  # "how long is the bridge / river / network"; an event's (the
-                    # tournament's) is a period
+                lemma = subject.lemma_.lower()
+                if fine == "NUM:period" and (HEAD_NOUNS.get(lemma) is None or coarse(subject_class or "") == "LOC"
+                                             or lemma in LENGTH_NOUNS):
+                    return "NUM:dist", subject  # "how long is the bridge / river / network"; a film's, a term's
+                    # or a tournament's length is a period
             return fine, None
         return "DESC:manner", None
     if word == "why":
@@ -332,26 +337,36 @@ def _modified_noun(token):
 
 def _asks_byline(doc, wh) -> bool:
     """"Who wrote / reported the story on X?", "Who is the author of the article?": the article's writer, whom news
-    names in its byline, not in its text."""
+    names in its byline, not in its text. Not a story told of something else ("the *short* story", "the story *the
+    film is based on*", "a piece *of* music")."""
     if wh is None or wh.lower_ != "who":
         return False
+
+    def the_article(noun) -> bool:
+        return noun.lemma_.lower() in ARTICLE_NOUNS and not any(
+            c.dep_ in ("amod", "relcl") or c.dep_ == "prep" and c.lower_ == "of" for c in noun.children)
+
     for token in doc:
         lemma = token.lemma_.lower()
         if lemma in BYLINE_VERBS and token.pos_ == "VERB" and any(
-                c.dep_ == "dobj" and c.lemma_.lower() in ARTICLE_NOUNS for c in token.children):
+                c.dep_ == "dobj" and the_article(c) for c in token.children):
             return True
         if lemma in WRITER_NOUNS and any(c.dep_ == "prep" and c.lower_ in ("of", "behind") and any(
-                g.lemma_.lower() in ARTICLE_NOUNS for g in c.children) for c in token.children):
+                the_article(g) for g in c.children) for c in token.children):
             return True
     return False
 
 
-def _asks_name(doc) -> bool:
-    """The question ends on a naming verb ("... called?", "... known as?", "... called by locals?")."""
+def _asks_name(doc, wh) -> bool:
+    """"What is X called?", "... known as?", "... called by locals?": "what" is the name the participle gives, not
+    its subject or object ("what was named in the report", "what has the union called for")."""
+    if wh is None or wh.lower_ != "what" or wh.dep_ not in ("attr", "oprd"):
+        return False
     for token in doc:
-        if token.lower_ in NAMING_VERBS or token.lower_ == "known" and doc[token.i + 1:token.i + 2].text.lower() == "as":
-            rest = [t for t in doc[token.i + 1:] if not t.is_punct and t.lower_ != "as"]
-            return not rest or rest[0].pos_ == "ADP"
+        known = token.lower_ == "known" and doc[token.i + 1:token.i + 2].text.lower() == "as"
+        if token.lower_ in NAMING_VERBS or known:
+            rest = [t for t in doc[token.i + 1 + known:] if not t.is_punct]
+            return not rest or rest[0].lower_ == "by"
     return False
 
 
