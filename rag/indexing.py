@@ -14,7 +14,7 @@ from rag.documents import applicable, content_hash, make_document, read_bytes, s
 from rag.embedding import Embedder
 from rag.lexicon import Lexicon
 from rag.nlp import Analyzer
-from rag.errors import ConfigurationError, DocumentError, IndexMismatchError
+from rag.errors import ConfigurationError, DocumentError, IndexMismatchError, ModelLoadError
 from rag.metadata import read_manifest
 from rag.models import BuildReport, Chunk, Document, SkippedFile
 from rag.passage_store import IndexedDocument, IndexProfile, PassageStore, SentenceBlock
@@ -50,13 +50,10 @@ def prepare(upserts: list[Document], embedder: Embedder, settings: Settings, kno
                                      f"{embedder.backend or type(embedder).__name__!r}")
         embedded, sentence_vectors = _pooled_sentences(upserts, chunks, spans, embedder, progress)
     elif settings.index_sentences and settings.sentence_vectors == "int8":
-        if not hasattr(embedder, "int8"):
-            raise ConfigurationError(f"sentence_vectors='int8' needs the ONNX embedding backend, not "
-                                     f"{embedder.backend or type(embedder).__name__!r}")
         embedded = embedder.embed_passages(texts, progress=progress) if texts else np.zeros((0, dim), np.float32)
         sentence_texts = [d.text[a:b] for d in upserts for a, b in spans[d.doc_id]]
-        sentence_vectors = embedder.int8().embed_passages(sentence_texts, progress=progress) if sentence_texts \
-            else np.zeros((0, dim), np.float32)
+        sentence_vectors = _int8_or_model(embedder).embed_passages(sentence_texts, progress=progress) \
+            if sentence_texts else np.zeros((0, dim), np.float32)
     elif settings.index_sentences:
         texts += [d.text[a:b] for d in upserts for a, b in spans[d.doc_id]]
         embedded = embedder.embed_passages(texts, progress=progress) if texts else np.zeros((0, dim), np.float32)
@@ -95,6 +92,20 @@ def in_memory(docs: list[Document], settings: Settings, embedder: Embedder, prog
     apply_changes(store, docs, [], embedder, settings, progress, analyzer)
     store.commit()
     return store
+
+
+def _int8_or_model(embedder: Embedder) -> Embedder:
+    """The embedder's int8 copy for sentence vectors; the model itself, with a warning, where there is none (the
+    PyTorch backend) or it cannot be made: its vectors are the int8 copy's, only slower to get."""
+    try:
+        return embedder.int8() if hasattr(embedder, "int8") else _warned(embedder, "the backend has no int8 copy")
+    except ModelLoadError as exc:
+        return _warned(embedder, str(exc))
+
+
+def _warned(embedder: Embedder, why: str) -> Embedder:
+    log.warning("sentence vectors are encoded by the model itself: %s", why)
+    return embedder
 
 
 def _pooled_sentences(upserts: list[Document], chunks: list[Chunk], spans: dict[str, list[tuple[int, int]]],

@@ -139,13 +139,54 @@ def test_an_index_with_pooled_sentence_vectors_answers_and_switching_back_reproc
     assert answer.answered and answer.citations
     doc_id = engine.store.catalogue()[0].doc_id
     block = engine.store.sentence_block(doc_id)
-    report = rag.build(settings=Settings(corpus_dir=seeds, index_dir=tmp_path / "index"))
+    report = rag.build(settings=Settings(corpus_dir=seeds, index_dir=tmp_path / "index", sentence_vectors="encoded"))
     assert report.rebuilt and report.embedded_passages == report.passages > 0
-    encoded = rag.load(settings=Settings(corpus_dir=seeds, index_dir=tmp_path / "index"))
+    encoded = rag.load(settings=Settings(corpus_dir=seeds, index_dir=tmp_path / "index", sentence_vectors="encoded"))
     again = encoded.store.sentence_block(doc_id)
     assert np.array_equal(again.spans, block.spans)
     assert np.min(np.sum(again.vectors * block.vectors, axis=1)) < 0.99  # pooled vectors were not encoded ones
     assert encoded.ask("What is Hangzhou's 2025 urban-rural income target?").short_answer == "1.7:1"
+
+
+def test_the_int8_copy_is_close_to_the_model_cached_and_checked(onnx_embedder: OnnxEmbedder, onnx_cache: Path) -> None:
+    """Per-channel int8 weights keep sentence vectors within cosine 0.95 of the model's (0.99 on average), the copy
+    is made once beside the export, and a copy that drifts past `int8_min_cosine` is refused and deleted."""
+    texts = TEXTS[:4] + [s for text in bbc_texts(20) for s in text.split(". ")[:5]]
+    quantised = onnx_embedder.int8()
+    cosines = np.sum(quantised.embed_passages(texts) * onnx_embedder.embed_passages(texts), axis=1)
+    assert cosines.min() >= 0.95 and cosines.mean() >= 0.98
+    assert cosines.min() < 0.9999  # it is another model, not the export again
+    copies = list(onnx_cache.glob("*-int8pc.onnx"))
+    assert len(copies) == 1 and onnx_embedder.int8() is quantised
+    made = copies[0].stat().st_mtime_ns
+    again = OnnxEmbedder(onnx_embedder.settings).int8()  # a later process opens the cached copy
+    assert copies[0].stat().st_mtime_ns == made
+    assert np.allclose(again.embed_passages(texts[:3]), quantised.embed_passages(texts[:3]), atol=1e-5)
+    strict = OnnxEmbedder(onnx_embedder.settings.model_copy(update={"int8_min_cosine": 1.01}))
+    with pytest.raises(ModelLoadError, match="int8 copy"):
+        strict.int8()
+    assert not copies[0].exists()  # never reused
+
+
+def test_int8_sentence_vectors_fall_back_to_the_model_without_onnx(caplog) -> None:
+    """On the PyTorch backend there is no int8 copy: sentences are encoded by the model, with a warning."""
+    import logging
+
+    from rag.indexing import prepare
+    from rag.lexicon import Lexicon
+    from rag.models import Document
+    from rag.settings import Settings
+
+    settings = Settings(sentence_vectors="int8", embedding=EmbeddingSettings(backend="torch"))
+    torch = get_embedder(settings.embedding)
+    text = " ".join(f"The council met on day {n} and agreed a budget of £{n}m for roads." for n in range(40))
+    doc = Document(doc_id="d", source="d.txt", text=text, content_hash="x")
+    with caplog.at_level(logging.WARNING, logger="rag.indexing"):
+        [indexed], _ = prepare([doc], torch, settings, Lexicon.empty(384))
+    assert "no int8 copy" in caplog.text
+    spans = indexed.sentences.spans
+    assert len(spans) == 40
+    assert np.allclose(indexed.sentences.vectors, torch.embed_passages([text[a:b] for a, b in spans]), atol=1e-5)
 
 
 def test_an_unwritable_cache_folder_falls_back_to_pytorch(tmp_path: Path) -> None:
