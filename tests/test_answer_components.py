@@ -723,12 +723,3 @@ def test_a_quoted_name_is_kept_whole_without_its_opening_quote_mark(parse):
 ])
 def test_a_question_about_who_wrote_the_article_asks_for_its_byline(parse, question, byline):
     assert analyse_question(parse(question)).byline is byline
-
-
-def test_a_figure_spelled_out_in_the_question_is_no_new_answer(parse):
-    """"the *eight* megabit service" gives the figure 8, in words or digits: it cannot be the price asked for."""
-    question = "What is the monthly price of the eight megabit broadband service?"
-    found = _features(parse, question, "An eight megabit service has been launched by the provider Orbis.")
-    assert found["eight"]["in_question"] == 1.0
-    found = _features(parse, question, "Orbis launched an 8 megabit service for £39.99 a month.")
-    assert found["8"]["in_question"] == 1.0 and found["£39.99 a month"]["in_question"] == 0.0

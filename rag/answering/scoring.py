@@ -32,7 +32,7 @@ from rag.answering.candidates import NUMERIC_LABELS, Candidate, named_as
 from rag.answering.dating import relative_years
 from rag.answering.evidence import EvidenceStore, Sentence, coverage_of, token_terms
 from rag.answering.naming import mentions
-from rag.answering.quantities import NUMBER_WORDS, UNIT_KINDS, unit_kind
+from rag.answering.quantities import UNIT_KINDS, unit_kind
 from rag.answering.question import CHANGE_VERBS, QuestionAnalysis, phrase_of, role_of
 from rag.answering.question_names import NAME_LABELS
 from rag.settings import ScoringWeights
@@ -335,11 +335,5 @@ def _head_feature(candidate: Candidate, question: QuestionAnalysis) -> float:
 
 
 def _numbers(text: str) -> set[str]:
-    """The numbers written in a text, whole ("1,000" and "3.5", not their digits), and those spelled out from two to
-    ninety as digits ("an *eight* megabit service" is "8"; "one" is too often a pronoun)."""
-    spelled = {str(_SPELLED[w]) for w in re.findall(r"[a-z]+", text.lower()) if w in _SPELLED}
-    return {n.rstrip(".,") for n in re.findall(r"\d[\d.,]*", text)} | spelled
-
-
-_SPELLED = {w: n for n, w in enumerate(NUMBER_WORDS[:21]) if n >= 2} | {
-    w: 10 * n for n, w in enumerate(NUMBER_WORDS[21:28], start=3)}
+    """The numbers written in a text, whole ("1,000" and "3.5", not their digits)."""
+    return {n.rstrip(".,") for n in re.findall(r"\d[\d.,]*", text)}
