@@ -95,16 +95,21 @@ def in_memory(docs: list[Document], settings: Settings, embedder: Embedder, prog
 
 
 def _int8_or_model(embedder: Embedder) -> Embedder:
-    """The embedder's int8 copy for sentence vectors; the model itself, with a warning, where there is none (the
-    PyTorch backend) or it cannot be made: its vectors are the int8 copy's, only slower to get."""
+    """The embedder's int8 copy for sentence vectors; the model itself, with a warning (once per process and
+    reason), where there is none (the PyTorch backend) or it cannot be made: its vectors are close to the copy's."""
     try:
         return embedder.int8() if hasattr(embedder, "int8") else _warned(embedder, "the backend has no int8 copy")
     except ModelLoadError as exc:
         return _warned(embedder, str(exc))
 
 
+_WARNED: set[str] = set()
+
+
 def _warned(embedder: Embedder, why: str) -> Embedder:
-    log.warning("sentence vectors are encoded by the model itself: %s", why)
+    if why not in _WARNED:
+        _WARNED.add(why)
+        log.warning("sentence vectors are encoded by the model itself: %s", why)
     return embedder
 
 

@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import tempfile
+import threading
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -140,7 +141,9 @@ class OnnxEmbedder(Embedder):
         options = ort.SessionOptions()
         options.intra_op_num_threads = settings.onnx_threads
         options.inter_op_num_threads = 1
-        self.options, self.model_file, self._int8 = options, model_file, None
+        self.options, self.model_file = options, model_file
+        self._int8: OnnxEmbedder | ModelLoadError | None = None  # made on first use (sentence_vectors='int8')
+        self._int8_lock = threading.Lock()
         try:
             self.session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # a damaged cache file: export again once
@@ -165,35 +168,65 @@ class OnnxEmbedder(Embedder):
 
     def int8(self) -> OnnxEmbedder:
         """This embedder on a dynamically quantised int8 copy of the model (per-channel weight scales), made and
-        cached beside the export on first use and checked against it (cosine >= `int8_min_cosine`)."""
-        if self._int8 is None:
-            import copy
-
-            import onnxruntime as ort
-            from onnxruntime.quantization import QuantType, quantize_dynamic
-
-            target = self.model_file.with_name(f"{self.model_file.stem}-int8pc.onnx")
-            fresh = not target.is_file()
-            if fresh:
-                fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".int8-", suffix=".onnx")
-                os.close(fd)
+        cached beside the export on first use and checked against it (cosine >= `int8_min_cosine`) whenever a
+        process first opens it. ModelLoadError when it cannot be made or fails the check (remembered: one try per
+        process); an unreadable cached copy is made again once."""
+        with self._int8_lock:
+            if isinstance(self._int8, ModelLoadError):
+                raise self._int8
+            if self._int8 is None:
                 try:
-                    quantize_dynamic(str(self.model_file), tmp, weight_type=QuantType.QInt8, per_channel=True)
-                    os.replace(tmp, target)
-                except Exception as exc:  # the quantiser raises many types
-                    raise ModelLoadError(f"cannot quantise {self.model_file} to int8: {exc}") from exc
-                finally:
-                    if os.path.exists(tmp):
-                        os.unlink(tmp)
-            quantised = copy.copy(self)
+                    self._int8 = self._open_int8()
+                except ModelLoadError as exc:
+                    self._int8 = exc
+                    raise
+            return self._int8
+
+    def _open_int8(self) -> OnnxEmbedder:
+        import copy
+        from collections import OrderedDict
+
+        import onnxruntime as ort
+
+        target = self.model_file.with_name(f"{self.model_file.stem}-int8pc.onnx")
+        fresh = not target.is_file()
+        if fresh:
+            self._quantise(target)
+        quantised = copy.copy(self)  # shares the tokenizer and settings, not the query cache
+        quantised._cache, quantised._lock, quantised._int8 = OrderedDict(), threading.Lock(), None
+        try:
             quantised.session = ort.InferenceSession(str(target), self.options, providers=["CPUExecutionProvider"])
-            lowest = float(np.min(np.sum(quantised.embed_passages(PROBES) * self.embed_passages(PROBES), axis=1)))
-            if lowest < self.settings.int8_min_cosine:
-                target.unlink(missing_ok=True)
-                raise ModelLoadError(f"the int8 copy of {self.name} differs from the model (cosine {lowest:.4f} < "
-                                     f"{self.settings.int8_min_cosine}); use sentence_vectors='encoded'")
-            self._int8 = quantised
-        return self._int8
+        except Exception as exc:  # a damaged or vanished cached copy: make it again once
+            if fresh:
+                raise ModelLoadError(f"ONNX Runtime cannot open the int8 copy {target}: {exc}") from exc
+            log.warning("cached int8 model %s is unreadable (%s); quantising again", target, exc)
+            self._quantise(target)
+            quantised.session = ort.InferenceSession(str(target), self.options, providers=["CPUExecutionProvider"])
+        lowest = float(np.min(np.sum(quantised.embed_passages(PROBES) * self.embed_passages(PROBES), axis=1)))
+        if lowest < self.settings.int8_min_cosine:
+            target.unlink(missing_ok=True)
+            raise ModelLoadError(f"the int8 copy of {self.name} differs from the model (cosine {lowest:.4f} < "
+                                 f"{self.settings.int8_min_cosine})")
+        quantised._int8 = quantised
+        return quantised
+
+    def _quantise(self, target: Path) -> None:
+        """Write the per-channel int8 copy of the export to `target` (atomically)."""
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        try:
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".int8-", suffix=".onnx")
+        except OSError as exc:  # a read-only cache folder
+            raise ModelLoadError(f"cannot write the int8 copy to {target.parent}: {exc}") from exc
+        os.close(fd)
+        try:
+            quantize_dynamic(str(self.model_file), tmp, weight_type=QuantType.QInt8, per_channel=True)
+            os.replace(tmp, target)
+        except Exception as exc:  # the quantiser raises many types
+            raise ModelLoadError(f"cannot quantise {self.model_file} to int8: {exc}") from exc
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
 
     def check_against(self, reference: Embedder) -> float:
         """The lowest cosine between this embedder's and `reference`'s vectors of the probe sentences; raises

@@ -43,7 +43,7 @@ class EmbeddingSettings(BaseModel):
                               "query in 3.2 ms against 5.0 ms with 1 (benchmarks/bench_encoding.py).")
     onnx_min_cosine: float = Field(0.9999, description="A fresh export is used only if its vectors of probe "
                                    "sentences are this close to PyTorch's.")
-    int8_min_cosine: float = Field(0.95, description="A fresh int8 copy (`sentence_vectors='int8'`) is used only if "
+    int8_min_cosine: float = Field(0.95, description="The int8 copy (`sentence_vectors='int8'`) is used only if "
                                    "its vectors of probe sentences are this close to the model's (per-channel "
                                    "quantisation gives 0.97 at worst on the probes' mixed scripts, per-tensor 0.86).")
     max_query_chars: int = Field(2000, description="Longer queries are truncated (with a warning) before embedding.")

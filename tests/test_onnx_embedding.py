@@ -73,7 +73,7 @@ def test_the_export_is_made_once_and_reused(onnx_embedder: OnnxEmbedder, onnx_ca
 def test_a_damaged_cached_export_is_made_again(onnx_cache: Path, tmp_path: Path, onnx_embedder) -> None:
     cache = tmp_path / "cache"
     shutil.copytree(onnx_cache, cache)
-    (model_file,) = cache.glob("*.onnx")
+    (model_file,) = [f for f in cache.glob("*.onnx") if not f.name.endswith("-int8pc.onnx")]
     model_file.write_bytes(b"not a model")
     embedder = OnnxEmbedder(EmbeddingSettings(backend="onnx", onnx_cache_dir=str(cache)))
     assert float(embedder.embed_query("a question") @ onnx_embedder.embed_query("a question")) > 0.99999
@@ -162,27 +162,67 @@ def test_the_int8_copy_is_close_to_the_model_cached_and_checked(onnx_embedder: O
     again = OnnxEmbedder(onnx_embedder.settings).int8()  # a later process opens the cached copy
     assert copies[0].stat().st_mtime_ns == made
     assert np.allclose(again.embed_passages(texts[:3]), quantised.embed_passages(texts[:3]), atol=1e-5)
+    copies[0].write_bytes(b"not a model")  # a damaged cached copy is made again
+    remade = OnnxEmbedder(onnx_embedder.settings).int8()
+    assert copies[0].stat().st_size > 1_000_000
+    assert np.allclose(remade.embed_passages(texts[:3]), quantised.embed_passages(texts[:3]), atol=1e-5)
     strict = OnnxEmbedder(onnx_embedder.settings.model_copy(update={"int8_min_cosine": 1.01}))
     with pytest.raises(ModelLoadError, match="int8 copy"):
         strict.int8()
     assert not copies[0].exists()  # never reused
+    with pytest.raises(ModelLoadError, match="int8 copy"):
+        strict.int8()  # the failure is remembered: not quantised again
+    assert not copies[0].exists()
 
 
-def test_int8_sentence_vectors_fall_back_to_the_model_without_onnx(caplog) -> None:
-    """On the PyTorch backend there is no int8 copy: sentences are encoded by the model, with a warning."""
+def test_int8_sentence_vectors_fall_back_to_the_model_where_no_copy_can_be_written(onnx_embedder: OnnxEmbedder,
+                                                                                    tmp_path: Path, caplog,
+                                                                                    monkeypatch) -> None:
+    """A read-only cache folder: indexing still works, sentences encoded by the model, with one warning."""
     import logging
+    import tempfile
 
-    from rag.indexing import prepare
+    from rag import indexing
     from rag.lexicon import Lexicon
     from rag.models import Document
     from rag.settings import Settings
 
+    cache = tmp_path / "cache"
+    shutil.copytree(onnx_embedder.model_file.parent, cache)
+    for copy in cache.glob("*-int8pc.onnx"):
+        copy.unlink()
+    embedder = OnnxEmbedder(onnx_embedder.settings.model_copy(update={"onnx_cache_dir": str(cache)}))
+
+    def read_only(*args, **kwargs):
+        raise PermissionError("read-only file system")
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    monkeypatch.setattr(indexing, "_WARNED", set())
+    text = " ".join(f"The council met on day {n} and agreed a budget of £{n}m for roads." for n in range(40))
+    doc = Document(doc_id="d", source="d.txt", text=text, content_hash="x")
+    with caplog.at_level(logging.WARNING, logger="rag.indexing"):
+        [indexed], _ = indexing.prepare([doc], embedder, Settings(sentence_vectors="int8"), Lexicon.empty(384))
+    assert "cannot write the int8 copy" in caplog.text
+    spans = indexed.sentences.spans
+    assert np.allclose(indexed.sentences.vectors, embedder.embed_passages([text[a:b] for a, b in spans]), atol=1e-5)
+
+
+def test_int8_sentence_vectors_fall_back_to_the_model_without_onnx(caplog, monkeypatch) -> None:
+    """On the PyTorch backend there is no int8 copy: sentences are encoded by the model, with a warning."""
+    import logging
+
+    from rag import indexing
+    from rag.lexicon import Lexicon
+    from rag.models import Document
+    from rag.settings import Settings
+
+    monkeypatch.setattr(indexing, "_WARNED", set())  # warned once per process: this test needs to see it
     settings = Settings(sentence_vectors="int8", embedding=EmbeddingSettings(backend="torch"))
     torch = get_embedder(settings.embedding)
     text = " ".join(f"The council met on day {n} and agreed a budget of £{n}m for roads." for n in range(40))
     doc = Document(doc_id="d", source="d.txt", text=text, content_hash="x")
     with caplog.at_level(logging.WARNING, logger="rag.indexing"):
-        [indexed], _ = prepare([doc], torch, settings, Lexicon.empty(384))
+        [indexed], _ = indexing.prepare([doc], torch, settings, Lexicon.empty(384))
     assert "no int8 copy" in caplog.text
     spans = indexed.sentences.spans
     assert len(spans) == 40
