@@ -42,24 +42,26 @@ def prepare(upserts: list[Document], embedder: Embedder, settings: Settings, kno
         words = known.missing(found, embedder, progress=progress)
     else:
         blobs = [b""] * len(chunks)
+
+    def embed(model: Embedder, batch: list[str]) -> np.ndarray:
+        return model.embed_passages(batch, progress=progress) if batch else np.zeros((0, dim), np.float32)
+
     if settings.index_sentences:
         spans = {d.doc_id: [(s.start, s.end) for _, s in document_sentences(d.text)] for d in upserts}
+        sentence_texts = [d.text[a:b] for d in upserts for a, b in spans[d.doc_id]]
     if settings.index_sentences and settings.sentence_vectors == "pooled":
         if not hasattr(embedder, "embed_pooled"):
             raise ConfigurationError(f"sentence_vectors='pooled' needs the ONNX embedding backend, not "
                                      f"{embedder.backend or type(embedder).__name__!r}")
         embedded, sentence_vectors = _pooled_sentences(upserts, chunks, spans, embedder, progress)
     elif settings.index_sentences and settings.sentence_vectors == "int8":
-        embedded = embedder.embed_passages(texts, progress=progress) if texts else np.zeros((0, dim), np.float32)
-        sentence_texts = [d.text[a:b] for d in upserts for a, b in spans[d.doc_id]]
-        sentence_vectors = _int8_or_model(embedder).embed_passages(sentence_texts, progress=progress) \
-            if sentence_texts else np.zeros((0, dim), np.float32)
+        embedded = embed(embedder, texts)
+        sentence_vectors = embed(_int8_or_model(embedder) if sentence_texts else embedder, sentence_texts)
     elif settings.index_sentences:
-        texts += [d.text[a:b] for d in upserts for a, b in spans[d.doc_id]]
-        embedded = embedder.embed_passages(texts, progress=progress) if texts else np.zeros((0, dim), np.float32)
+        embedded = embed(embedder, texts + sentence_texts)  # one pass: batches of similar length across both
         sentence_vectors = embedded[len(chunks):]
     else:
-        embedded = embedder.embed_passages(texts, progress=progress) if texts else np.zeros((0, dim), np.float32)
+        embedded = embed(embedder, texts)
     out, row, sentence_row = [], 0, 0
     for doc, mine in zip(upserts, per_doc):
         block = None

@@ -72,7 +72,7 @@ def find_byline(text: str) -> Byline | None:
         end = text.find("\n", match.start())
         end = len(text) if end < 0 else end
         rest = text[match.end():end]
-        rest = rest[_AFTER_NAME.match(rest).end():] if _AFTER_NAME.match(rest) else rest
+        rest = rest[after.end():] if (after := _AFTER_NAME.match(rest)) else rest
         if rest[:1].islower() or _is_date(match.group("name")):
             continue  # a sentence: "By Monday, the talks had failed.", "By Easter, the shops ...", "By March 2005"
         return Byline(author=match.group("name"), start=match.start("by"), end=end)

@@ -16,7 +16,7 @@ import os
 import tempfile
 import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -96,21 +96,32 @@ def export(path: Path, target: Path) -> None:
                               token_type_ids=token_type_ids).last_hidden_state
 
     sample = torch.ones((2, 8), dtype=torch.int64)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".export-", suffix=".onnx")
-    except OSError as exc:  # an unwritable cache folder: the caller falls back to PyTorch
-        raise ModelLoadError(f"cannot write the ONNX export to {target.parent}: {exc}") from exc
-    os.close(fd)
-    try:
+
+    def write(tmp: str) -> None:
         with torch.inference_mode(), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # tracer notes about constant shapes, which the dynamic axes cover
             torch.onnx.export(Hidden(model), (sample, sample, torch.zeros_like(sample)), tmp, input_names=list(INPUTS),
                               output_names=["hidden"], opset_version=OPSET, dynamo=False,
                               dynamic_axes={name: {0: "batch", 1: "tokens"} for name in (*INPUTS, "hidden")})
+
+    # an unwritable cache folder or a failed export: the caller falls back to PyTorch
+    write_atomically(target, write, f"the ONNX export to {target.parent}", f"export {path} to ONNX")
+
+
+def write_atomically(target: Path, write: Callable[[str], None], what: str, doing: str) -> None:
+    """Have `write` fill a temporary file beside `target`, then put it in place in one step, so a reader never
+    opens half a model; ModelLoadError ("cannot write `what`", "cannot `doing`") when either fails."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".write-", suffix=".onnx")
+    except OSError as exc:  # a read-only cache folder
+        raise ModelLoadError(f"cannot write {what}: {exc}") from exc
+    os.close(fd)
+    try:
+        write(tmp)
         os.replace(tmp, target)
-    except Exception as exc:  # the exporter raises many types; the caller falls back to PyTorch
-        raise ModelLoadError(f"cannot export {path} to ONNX: {exc}") from exc
+    except Exception as exc:  # the exporter and the quantiser raise many types
+        raise ModelLoadError(f"cannot {doing}: {exc}") from exc
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -202,7 +213,7 @@ class OnnxEmbedder(Embedder):
             log.warning("cached int8 model %s is unreadable (%s); quantising again", target, exc)
             self._quantise(target)
             quantised.session = ort.InferenceSession(str(target), self.options, providers=["CPUExecutionProvider"])
-        lowest = float(np.min(np.sum(quantised.embed_passages(PROBES) * self.embed_passages(PROBES), axis=1)))
+        lowest = quantised.probe_cosine(self)
         if lowest < self.settings.int8_min_cosine:
             target.unlink(missing_ok=True)
             raise ModelLoadError(f"the int8 copy of {self.name} differs from the model (cosine {lowest:.4f} < "
@@ -214,29 +225,22 @@ class OnnxEmbedder(Embedder):
         """Write the per-channel int8 copy of the export to `target` (atomically)."""
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
-        try:
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".int8-", suffix=".onnx")
-        except OSError as exc:  # a read-only cache folder
-            raise ModelLoadError(f"cannot write the int8 copy to {target.parent}: {exc}") from exc
-        os.close(fd)
-        try:
-            quantize_dynamic(str(self.model_file), tmp, weight_type=QuantType.QInt8, per_channel=True)
-            os.replace(tmp, target)
-        except Exception as exc:  # the quantiser raises many types
-            raise ModelLoadError(f"cannot quantise {self.model_file} to int8: {exc}") from exc
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        write_atomically(target, lambda tmp: quantize_dynamic(str(self.model_file), tmp, weight_type=QuantType.QInt8,
+                                                              per_channel=True),
+                         f"the int8 copy to {target.parent}", f"quantise {self.model_file} to int8")
 
     def check_against(self, reference: Embedder) -> float:
         """The lowest cosine between this embedder's and `reference`'s vectors of the probe sentences; raises
         ModelLoadError below `onnx_min_cosine` (an export that does not reproduce the model is never used)."""
-        ours, theirs = self.embed_passages(PROBES), reference.embed_passages(PROBES)
-        lowest = float(np.min(np.sum(ours * theirs, axis=1)))
+        lowest = self.probe_cosine(reference)
         if lowest < self.settings.onnx_min_cosine:
             raise ModelLoadError(f"the ONNX export of {self.name} differs from PyTorch (cosine {lowest:.5f} < "
                                  f"{self.settings.onnx_min_cosine}); use backend 'torch'")
         return lowest
+
+    def probe_cosine(self, reference: Embedder) -> float:
+        """The lowest cosine between this embedder's and `reference`'s vectors of the probe sentences."""
+        return float(np.min(np.sum(self.embed_passages(PROBES) * reference.embed_passages(PROBES), axis=1)))
 
     def embed_passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         """Batches of similar length (little padding), in the input order."""

@@ -165,11 +165,8 @@ class ExtractiveGenerator(Generator):
                        and p.start <= byline.start and byline.end <= p.end), None)
         if holder is None or not self._about(question, top, store):
             return self._abstain(passages, 0.0)
-        quote = holder.text[byline.start - holder.start:byline.end - holder.start]
-        citation = Citation(n=1, doc_id=holder.doc_id, chunk_id=holder.chunk_id, title=holder.title, date=holder.date,
-                            publisher=holder.publisher, quote=quote, start=byline.start, end=byline.end,
-                            passage_text=holder.text, passage_start=holder.start, score=holder.score)
-        return Draft(text=f"{byline.author} [1]\n\n“{quote}” [1]", answered=True, short_answer=byline.author,
+        citation = self._cite(1, holder, byline.start, byline.end)
+        return Draft(text=f"{byline.author} [1]\n\n“{citation.quote}” [1]", answered=True, short_answer=byline.author,
                      citations=[citation], confidence=self._confidence(self.settings.abstain_below))
 
     def _about(self, question: QuestionAnalysis, doc_id: str, store: EvidenceStore) -> bool:
@@ -232,11 +229,15 @@ class ExtractiveGenerator(Generator):
 
     @staticmethod
     def _citation(n: int, sentence: Sentence) -> Citation:
-        p = sentence.passage
         start = sentence.previous.start if sentence.leans_back and sentence.previous is not None else sentence.start
-        quote = p.text[start - p.start:sentence.end - p.start]
+        return ExtractiveGenerator._cite(n, sentence.passage, start, sentence.end)
+
+    @staticmethod
+    def _cite(n: int, p: Passage, start: int, end: int) -> Citation:
+        """Citation `n`: the passage's text from `start` to `end` (offsets in the document's cleaned text)."""
+        quote = p.text[start - p.start:end - p.start]
         return Citation(n=n, doc_id=p.doc_id, chunk_id=p.chunk_id, title=p.title, date=p.date, publisher=p.publisher,
-                        quote=quote, start=start, end=sentence.end, passage_text=p.text, passage_start=p.start,
+                        quote=quote, start=start, end=end, passage_text=p.text, passage_start=p.start,
                         score=p.score, note=relative_year_note(quote, p.date))
 
     @staticmethod
