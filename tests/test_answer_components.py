@@ -723,3 +723,39 @@ def test_a_quoted_name_is_kept_whole_without_its_opening_quote_mark(parse):
 ])
 def test_a_question_about_who_wrote_the_article_asks_for_its_byline(parse, question, byline):
     assert analyse_question(parse(question)).byline is byline
+
+
+@pytest.mark.parametrize(("question", "sentence", "otherwise"), [
+    # the opposite direction of a change, with none of the asked side in the sentence
+    ("Whose shares rose by 7% on Monday?", "Shares in Halden fell by 7% on Monday.", True),
+    ("Whose shares rose by 7% on Monday?", "Shares in Halden climbed by 7% on Monday.", False),  # a synonym
+    ("Whose shares rose by 7% on Monday?", "Shares in Halden fell, then rose by 7% on Monday.", False),
+    ("Whose shares rose by 7% on Monday?", "Shares in Halden rose by 7%. Marro's fell by 2%.", False),  # its own
+    # superlatives are judged in the candidate's clause (`opposite_extreme`): "led with the biggest ..., while"
+    ("Which region saw the biggest rise?", "Ulster led with a 262% rise, while Fife saw the smallest.", False),
+    # accept / reject, profit / loss, import / export
+    ("Which union accepted the pay offer?", "The Unison union rejected the pay offer on Tuesday.", True),
+    ("How big a profit did Marro report?", "Marro reported a loss of $40m.", True),
+    ("How big a profit did Marro report?", "Marro reported a profit of $40m.", False),
+    ("What does Chile export to China?", "Chile imports machinery from China.", True),
+    # converse roles are no opposites: "who sold it" is answered by who bought it from whom
+    ("Who sold the stake to Halden?", "Halden bought the stake from Marro.", False),
+    # a negated question needs a negative in the evidence
+    ("Which striker did not score on Saturday?", "Kerr scored twice on Saturday.", True),
+    ("Which striker did not score on Saturday?", "Kerr failed to score on Saturday.", False),
+    ("Which striker did not score on Saturday?", "Kerr did not score on Saturday.", False),
+    ("Which striker scored on Saturday?", "Kerr scored twice on Saturday.", False),
+    # a negation inside a clause of its own leaves the question positive
+    ("How many A380 jets did Halden order, not counting its options?", "Halden ordered 10 A380 jets.", False),
+])
+def test_a_sentence_saying_the_reverse_of_the_question_does_not_answer(parse, question, sentence, otherwise):
+    from rag.answering.constraints import says_otherwise
+
+    assert says_otherwise(analyse_question(parse(question)), _sentence(parse, sentence)) is otherwise
+
+
+def test_antonyms_are_no_paraphrase_match():
+    from rag.answering.opposites import opposed
+
+    assert opposed("rise", "fall") and opposed("fall", "rise") and opposed("accept", "reject")
+    assert not opposed("rise", "climb") and not opposed("buy", "sell") and not opposed("win", "lose")

@@ -124,3 +124,22 @@ def test_bbc_question_sets_are_answerable_from_their_sources(name: str) -> None:
         problems += [f"{q.id}: {a!r} not in {q.sources}" for a in q.answers
                      if not any(normalise(a) in t for t in texts)]
     assert not problems, "\n".join(problems)
+
+
+def test_bbc_adversarial_set_is_unanswerable_and_built_on_development_articles() -> None:
+    """The adversarial set (SQuAD 2.0's kinds of unanswerable question, written over development articles): every
+    question loads as unanswerable, its notes name the kind and the development article it was built on, and none
+    was built on an article of the held-out set."""
+    import csv
+
+    data = Path(__file__).parent / "data"
+    questions = load_questions(data / "bbc_adversarial_questions.jsonl")
+    assert len(questions) >= 40 and all(not q.answerable and not q.answers for q in questions)
+    with open(data / "bbc_adversarial_notes.tsv", encoding="utf-8", newline="") as handle:
+        notes = {row["id"]: row for row in csv.DictReader(handle, delimiter="\t")}
+    assert set(notes) == {q.id for q in questions}
+    kinds = {"entity_swap", "antonym", "negation", "impossible_condition", "wrong_attribute", "other_neutral"}
+    assert {row["category"] for row in notes.values()} == kinds
+    development = {s for q in load_questions(data / "bbc_dev_questions.jsonl") for s in q.sources}
+    held_out = {s for q in load_questions(data / "bbc_heldout_questions.jsonl") for s in q.sources}
+    assert {row["article"] for row in notes.values()} <= development - held_out

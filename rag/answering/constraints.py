@@ -9,6 +9,7 @@ import re
 from rag.answering.evidence import Sentence
 from rag.answering.candidates import Candidate
 from rag.answering.naming import mentions, shares_name
+from rag.answering.opposites import EXTREME_OPPOSITE, FALL, RISE, says_opposite
 from rag.answering.question import INTENT_NOUNS, INTENT_VERBS, QuestionAnalysis
 from rag.answering.quantities import ORDINAL_WORDS
 from rag.answering.question_names import PLACE_LABELS
@@ -72,6 +73,28 @@ def elsewhere(question: QuestionAnalysis, sentence: Sentence) -> bool:
         if any(_placed(before.span.doc[i], preposition) for term in said for i in before.matches.get(term, (0, []))[1]):
             return True
     return False
+
+
+# what says that something did not happen or is not so, besides a negated verb ("*failed* to", "*without*")
+NEGATIVE_WORDS = frozenset("not never no without fail refuse deny lack neither nor none nothing nobody unable "
+                           "miss absent".split())
+
+
+def says_otherwise(question: QuestionAnalysis, sentence: Sentence) -> bool:
+    """The sentence says the reverse of what the question asks: it holds the opposite of a word the question asks
+    about ("shares *fell*" for "whose shares *rose*") and not that word or its near-synonyms, or the question negates its verb ("which club did *not* ...") and nothing there is negated."""
+    named = {w for name in question.names for w in name.lower().split()}
+    asked = [w for w in dict.fromkeys([f.lemma for f in question.focus] + re.findall(r"[a-z]+", question.text.lower()))
+             if w not in named]
+    if says_opposite(asked, _words(sentence)):
+        return True
+    return question.negated and not any(t.dep_ == "neg" or t.lemma_.lower() in NEGATIVE_WORDS
+                                        for s in sentence.window() for t in s.span)
+
+
+def _words(sentence: Sentence) -> set[str]:
+    """A sentence's lemmas and words, lower-cased."""
+    return {t.lemma_.lower() for t in sentence.span} | {t.lower_ for t in sentence.span}
 
 
 def _placed(token, preposition: str) -> bool:
@@ -169,18 +192,6 @@ def priced_for_another(candidate: Candidate) -> bool:
     return any(words and words & matched for words in others)
 
 
-_EXTREMES = (("biggest largest greatest", "smallest"), ("highest", "lowest"), ("most", "least fewest"),
-             ("best", "worst"), ("longest", "shortest"), ("fastest", "slowest"), ("oldest", "youngest newest"),
-             ("strongest", "weakest"), ("richest", "poorest"), ("heaviest", "lightest"), ("hottest warmest", "coldest"))
-OPPOSITE: dict[str, frozenset[str]] = {}
-for _high, _low in _EXTREMES:
-    for _word in _high.split():
-        OPPOSITE[_word] = frozenset(_low.split())
-    for _word in _low.split():
-        OPPOSITE[_word] = frozenset(_high.split())
-# the two directions of a change, by lemma ("saw the biggest *rise*" is not answered by "the biggest *decline*")
-_RISE = frozenset("rise increase grow growth gain climb jump surge soar".split())
-_FALL = frozenset("fall decline drop decrease shrink slump slide plunge tumble".split())
 _CLAUSES = frozenset({"advcl", "ccomp", "relcl", "conj", "csubj", "parataxis", "acl"})
 
 
@@ -189,9 +200,9 @@ def opposite_extreme(candidate: Candidate, question: QuestionAnalysis) -> bool:
     increase" for "which region saw the *biggest* rise") and not the question's own, or the opposite direction of
     change ("the biggest *decline* was seen in Wales")."""
     words = question.text.lower().split()
-    asked = {w for i, w in enumerate(words) if w in OPPOSITE and not (i and words[i - 1] in ("at", "not"))}
+    asked = {w for i, w in enumerate(words) if w in EXTREME_OPPOSITE and not (i and words[i - 1] in ("at", "not"))}
     lemmas = {f.lemma for f in question.focus}
-    direction = _RISE if lemmas & _RISE and not lemmas & _FALL else _FALL if lemmas & _FALL and not lemmas & _RISE \
+    direction = RISE if lemmas & RISE and not lemmas & FALL else FALL if lemmas & FALL and not lemmas & RISE \
         else None
     if not asked and direction is None:
         return False
@@ -206,9 +217,9 @@ def opposite_extreme(candidate: Candidate, question: QuestionAnalysis) -> bool:
             said.add(token.lower_)
         said_lemmas.add(token.lemma_.lower())
         stack += [c for c in token.children if not (c.dep_ in _CLAUSES and c.pos_ in ("VERB", "AUX"))]
-    if asked and not asked & said and any(OPPOSITE[w] & said for w in asked):
+    if asked and not asked & said and any(EXTREME_OPPOSITE[w] & said for w in asked):
         return True
-    other = _FALL if direction is _RISE else _RISE
+    other = FALL if direction is RISE else RISE
     return direction is not None and not direction & said_lemmas and bool(other & said_lemmas)
 
 

@@ -11,6 +11,7 @@ from typing import Protocol
 import numpy as np
 
 from rag.answering.naming import mentions
+from rag.answering.opposites import opposed
 from rag.answering.quantities import NUMBER_WORDS, ORDINAL_WORDS
 from rag.answering.question import QuestionAnalysis
 from rag.models import Byline, Passage
@@ -116,7 +117,8 @@ def match_terms(question: QuestionAnalysis, sentences: list[Sentence], query_vec
     if lemmas and qlemmas and settings.soft_match_weight > 0:
         sims = store.word_vectors(qlemmas) @ store.word_vectors(lemmas).T
         rows, cols = np.nonzero(sims >= settings.soft_match_threshold)
-        soft = {(qlemmas[r], lemmas[c]): float(sims[r, c]) for r, c in zip(rows.tolist(), cols.tolist())}
+        soft = {(qlemmas[r], lemmas[c]): float(sims[r, c]) for r, c in zip(rows.tolist(), cols.tolist())
+                if not opposed(qlemmas[r], lemmas[c])}  # word vectors put antonyms close: "rose" ~ "fell"
     weights = coverage_weights(question, store)
     total = sum(weights.values())
     for sentence in sentences:

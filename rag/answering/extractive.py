@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from rag.answering.answer_types import HEAD_NOUNS, coarse, wanted_labels
 from rag.answering.candidates import FIGURE_LABELS, Candidate, find_candidates, trim_known
-from rag.answering.constraints import elsewhere, unstated_ordinal, unstated_period, unstated_year
+from rag.answering.constraints import elsewhere, says_otherwise, unstated_ordinal, unstated_period, unstated_year
 from rag.answering.dating import relative_year_note
 from rag.answering.descriptions import description
 from rag.answering.evidence import EvidenceStore, Sentence, gather, match_terms
@@ -136,7 +136,7 @@ class ExtractiveGenerator(Generator):
                 question, article) or unstated_period(question, sentence.passage, article)
         if barred[doc_id]:
             return False
-        if elsewhere(question, sentence) or someone_else(sentence.span, question.actors, question.names):
+        if elsewhere(question, sentence) or says_otherwise(question, sentence) or someone_else(sentence.span, question.actors, question.names):
             return False
         return not question.focus or shared["window"] >= self.settings.min_window_coverage \
             or _about_its_names(question, sentence)

@@ -109,6 +109,12 @@ class QuestionAnalysis(BaseModel):
         return self.answer_type in DESCRIPTIVE
 
 
+def _negated(doc, verb: str | None) -> bool:
+    """The question's main or asked verb is negated ("which firms did *not* cut rates"); a negation inside a
+    clause of its own ("*not* counting options", "if it is *not* held") leaves the question positive."""
+    return any(t.dep_ == "neg" and (t.head.dep_ == "ROOT" or t.head.lemma_.lower() == verb) for t in doc)
+
+
 def analyse_question(doc, classify: HeadClassifier | None = None) -> QuestionAnalysis:
     """Analyse a parsed question (a spaCy Doc). `classify` maps an unknown head noun to a fine class (by embedding)."""
     wh = next((t for t in doc if t.tag_ in WH_TAGS or t.lower_ in WH_WORDS), None)
@@ -140,7 +146,7 @@ def analyse_question(doc, classify: HeadClassifier | None = None) -> QuestionAna
         choices=doc[min(choices):max(choices) + 1].text if choices else None, preposition=preposition_of(doc, wh),
         owned=_owned(wh, head),
         places=places_in(doc), actors=actors(doc, names), kind=_kind(head),
-        negated=any(t.dep_ == "neg" for t in doc), past=_asks_what_happened(doc),
+        negated=_negated(doc, verb), past=_asks_what_happened(doc),
         named=_asks_name(doc, wh), byline=_asks_byline(doc, wh))
 
 
