@@ -9,7 +9,7 @@ import re
 from rag.answering.evidence import Sentence
 from rag.answering.candidates import Candidate
 from rag.answering.naming import mentions, shares_name
-from rag.answering.opposites import EXTREME_OPPOSITE, FALL, RISE, says_opposite
+from rag.answering.opposites import EXTREME_OPPOSITE, FALL, OPPOSITE, RISE, says_opposite
 from rag.answering.question import INTENT_NOUNS, INTENT_VERBS, QuestionAnalysis
 from rag.answering.quantities import ORDINAL_WORDS
 from rag.answering.question_names import PLACE_LABELS
@@ -75,26 +75,30 @@ def elsewhere(question: QuestionAnalysis, sentence: Sentence) -> bool:
     return False
 
 
-# what says that something did not happen or is not so, besides a negated verb ("*failed* to", "*without*")
+# what says that something did not happen or is not so, besides a negated verb ("*failed* to", "*without*"); "no"
+# is also "No 10", which only lets a sentence through
 NEGATIVE_WORDS = frozenset("not never no without fail refuse deny lack neither nor none nothing nobody unable "
-                           "miss absent".split())
+                           "absent".split())
 
 
 def says_otherwise(question: QuestionAnalysis, sentence: Sentence) -> bool:
     """The sentence says the reverse of what the question asks: it holds the opposite of a word the question asks
-    about ("shares *fell*" for "whose shares *rose*") and not that word or its near-synonyms, or the question negates its verb ("which club did *not* ...") and nothing there is negated."""
+    about ("shares *fell*" for "whose shares *rose*") and not that word or its near-synonyms; or the question
+    negates its verb ("which club did *not* ...") and nothing in the sentence or beside it is negated, where the
+    opposite of an asked word is a negation ("*rejected*" for "did not accept")."""
     named = {w for name in question.names for w in name.lower().split()}
-    asked = [w for w in dict.fromkeys([f.lemma for f in question.focus] + re.findall(r"[a-z]+", question.text.lower()))
-             if w not in named]
-    if says_opposite(asked, _words(sentence)):
-        return True
-    return question.negated and not any(t.dep_ == "neg" or t.lemma_.lower() in NEGATIVE_WORDS
-                                        for s in sentence.window() for t in s.span)
+    words = [f.lemma for f in question.focus] + re.findall(r"[a-z]+", question.text.lower())
+    asked = [w for w in dict.fromkeys(words) if w not in named]
+    if not question.negated:
+        return says_opposite(asked, _words(sentence))
+    negative = NEGATIVE_WORDS | {o for w in asked for o in OPPOSITE.get(w, ())}
+    return not any(t.dep_ == "neg" or t.lemma_.lower() in negative for s in sentence.window() for t in s.span)
 
 
 def _words(sentence: Sentence) -> set[str]:
-    """A sentence's lemmas and words, lower-cased."""
-    return {t.lemma_.lower() for t in sentence.span} | {t.lower_ for t in sentence.span}
+    """A sentence's lemmas and words, lower-cased, but not those of its names ("*North* Yorkshire")."""
+    tokens = [t for t in sentence.span if not t.ent_type_ and t.pos_ != "PROPN"]
+    return {t.lemma_.lower() for t in tokens} | {t.lower_ for t in tokens}
 
 
 def _placed(token, preposition: str) -> bool:

@@ -136,7 +136,8 @@ class ExtractiveGenerator(Generator):
                 question, article) or unstated_period(question, sentence.passage, article)
         if barred[doc_id]:
             return False
-        if elsewhere(question, sentence) or says_otherwise(question, sentence) or someone_else(sentence.span, question.actors, question.names):
+        if elsewhere(question, sentence) or says_otherwise(question, sentence) \
+                or someone_else(sentence.span, question.actors, question.names):
             return False
         return not question.focus or shared["window"] >= self.settings.min_window_coverage \
             or _about_its_names(question, sentence)
