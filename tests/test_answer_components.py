@@ -732,7 +732,7 @@ def test_a_question_about_who_wrote_the_article_asks_for_its_byline(parse, quest
     ("Whose shares rose by 7% on Monday?", "Shares in Halden fell, then rose by 7% on Monday.", False),
     # superlatives are judged in the candidate's clause (`opposite_extreme`): "led with the biggest ..., while"
     ("Which region saw the biggest rise?", "Ulster led with a 262% rise, while Fife saw the smallest.", False),
-    # accept / reject, profit / loss, import / export
+    # accept / reject, profit / loss
     ("Which union accepted the pay offer?", "The Unison union rejected the pay offer on Tuesday.", True),
     ("How big a profit did Marro report?", "Marro reported a loss of $40m.", True),
     ("How big a profit did Marro report?", "Marro reported a profit of $40m.", False),
@@ -777,11 +777,12 @@ class _VectorStore(_ExactStore):
 
 
 def test_an_antonym_is_no_paraphrase_match(parse):
+    import numpy as np
+
     from rag.answering.evidence import match_terms
     from rag.settings import AnswerSettings
 
     question = analyse_question(parse("By how much did sales rise?"))
     fell, climbed = _sentence(parse, "Sales fell 4%."), _sentence(parse, "Sales climbed 4%.")
-    import numpy as np
     match_terms(question, [fell, climbed], np.zeros(3), _VectorStore(), AnswerSettings())
     assert "rise" not in fell.matches and "rise" in climbed.matches

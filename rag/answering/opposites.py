@@ -52,7 +52,6 @@ def opposed(one: str, other: str) -> bool:
 def says_opposite(asked: list[str], said: set[str]) -> bool:
     """`said` (a sentence's lemmas and words) holds the opposite of an asked word and none of that word's own side.
     A question that holds both sides ("rebounded after a slump") asks of neither."""
-    for word in asked:
-        if word in OPPOSITE and not OPPOSITE[word] & set(asked) and OPPOSITE[word] & said and not SIDE[word] & said:
-            return True
-    return False
+    both = set(asked)
+    return any(word in OPPOSITE and not OPPOSITE[word] & both and OPPOSITE[word] & said and not SIDE[word] & said
+               for word in asked)
