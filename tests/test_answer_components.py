@@ -621,18 +621,26 @@ def test_an_agent_noun_may_double_its_consonant():
     assert not _agent_of("dine", "dinner") and not _agent_of("for", "former")
 
 
-@pytest.mark.parametrize(("text", "opposite"), [
-    ("The sharpest fall in visitors was seen in Cornwall, where hotels closed.", True),
-    ("The sharpest rise in visitors was seen in Cornwall, where hotels had seen a decline.", False),  # its own clause
+_SHARPEST = "Which county saw the sharpest increase in visitors?"
+_FIRST = "Who was the first player to score for Ashby?"
+
+
+@pytest.mark.parametrize(("question", "text", "name", "opposite"), [
+    (_SHARPEST, "The sharpest fall in visitors was seen in Cornwall, where hotels closed.", "Cornwall", True),
+    # the candidate's own clause: a decline in a clause of its own does not count
+    (_SHARPEST, "The sharpest rise in visitors was seen in Cornwall, where hotels had seen a decline.", "Cornwall",
+     False),
+    (_FIRST, "Kerr was the last player to score for Ashby.", "Kerr", True),
+    (_FIRST, "Kerr was the first player to score for Ashby last year.", "Kerr", False),
+    (_FIRST, "Kerr scored for Ashby last week.", "Kerr", False),  # "last week" is a date, not an order
 ])
-def test_the_opposite_direction_of_change_does_not_answer(parse, text, opposite):
+def test_the_opposite_direction_or_order_does_not_answer(parse, question, text, name, opposite):
     from rag.answering.candidates import find_candidates
     from rag.answering.constraints import opposite_extreme
 
-    question = analyse_question(parse("Which county saw the sharpest increase in visitors?"))
-    found = [c for c in find_candidates(_sentence(parse, text), frozenset({"GPE", "LOC", "PROPN"}))
-             if c.text == "Cornwall"]
-    assert found and opposite_extreme(found[0], question) is opposite
+    labels = frozenset({"GPE", "LOC", "PERSON", "ORG", "PROPN"})
+    found = [c for c in find_candidates(_sentence(parse, text), labels) if c.text == name]
+    assert found and opposite_extreme(found[0], analyse_question(parse(question))) is opposite
 
 
 @pytest.mark.parametrize(("question", "text", "rejected"), [
@@ -751,9 +759,19 @@ def test_a_question_about_who_wrote_the_article_asks_for_its_byline(parse, quest
     ("Which union did not accept the pay offer?", "Unison rejected the pay offer.", False),  # its opposite negates
     # a negation inside a clause of its own leaves the question positive
     ("How many A380 jets did Halden order, not counting its options?", "Halden ordered 10 A380 jets.", False),
+    # the asked verb only denied: it did not happen ("return" is the verb though tagged a noun after "did")
+    ("When did the show return to the Civic Hall?", "The show did not return to the Civic Hall on 3 March.", True),
+    ("When did the show return to the Civic Hall?", "The show returned to the Civic Hall on 3 March.", False),
+    ("Which striker scored on Saturday?", "Kerr failed to score on Saturday.", True),
+    ("Who scored against Croatia?", "Kerr said his side did not score more than one goal against Croatia.", False),
+    # a negated adjective, or the plain form of a negated one
+    ("When was the drug made legal in Britain?", "The drug remained illegal in Britain until 2004.", True),
+    ("Which firm's bid was unsuccessful?", "Halden's bid was successful.", True),
+    ("When was the drug made legal in Britain?", "The drug became legal in Britain in 2004.", False),
+    ("By what percentage did Halden shares climb on Monday?", "Halden shares slipped back 7% on Monday.", True),
 ])
 def test_a_sentence_saying_the_reverse_of_the_question_does_not_answer(parse, question, sentence, otherwise):
-    from rag.answering.constraints import says_otherwise
+    from rag.answering.contradiction import says_otherwise
 
     assert says_otherwise(analyse_question(parse(question)), _sentence(parse, sentence)) is otherwise
 
@@ -786,3 +804,75 @@ def test_an_antonym_is_no_paraphrase_match(parse):
     fell, climbed = _sentence(parse, "Sales fell 4%."), _sentence(parse, "Sales climbed 4%.")
     match_terms(question, [fell, climbed], np.zeros(3), _VectorStore(), AnswerSettings())
     assert "rise" not in fell.matches and "rise" in climbed.matches
+
+
+def test_a_negated_question_asking_for_an_entity_needs_the_negation_in_its_sentence(parse):
+    """"Which producer did not ...": the one named is where the negation is; a reason may follow a negation."""
+    from rag.answering.contradiction import says_otherwise
+
+    named, negated = _sentence(parse, "Canada also expressed reservations."), _sentence(parse, "Others did not.")
+    named.next, negated.previous = negated, named
+    assert says_otherwise(analyse_question(parse("Which gold producer did not express reservations?")), named)
+    assert not says_otherwise(analyse_question(parse("Why did the producers not express reservations?")), named)
+
+
+def test_the_questions_object_doing_the_verb_reverses_the_roles(parse):
+    """"Who beat X" is not answered by "X beat Y", but is by "Y beat X" or "X was beaten by Y"; two-party verbs
+    ("meet") and a relative "who" standing for the name before it are read as such."""
+    from rag.answering.roles import roles_reversed
+
+    asked = analyse_question(parse("Who beat The Kelpies to the music award?")).undergoers
+    assert asked == (("beat", "Kelpies"),)
+    assert roles_reversed(parse("The Kelpies beat Morrissey to the music award.")[:], asked)
+    assert not roles_reversed(parse("Morrissey beat The Kelpies to the music award.")[:], asked)
+    assert not roles_reversed(parse("The Kelpies were beaten by Morrissey.")[:], asked)
+    knocked = analyse_question(parse("Who knocked Angola out of the cup in 1999?")).undergoers
+    assert roles_reversed(parse("They were stopped by Angola who knocked out Zambia in 1999.")[:], knocked)
+    assert analyse_question(parse("Who met Tony Blair at Camp David?")).undergoers == ()
+
+
+@pytest.mark.parametrize(("question", "text", "found", "rejected"), [
+    # a year inside the wh-phrase: the answer's own year must be it
+    ("In which month of 2003 were the pictures taken?", "The pictures were taken in July 2004.", "July 2004", True),
+    ("In which month of 2003 were the pictures taken?", "The pictures were taken in July 2003.", "July 2003", False),
+    # an age set off after another person's name than the question's
+    ("How old is the pundit John Rourke?", "Ann Stallard, 71, said she was a wreck.", "71", True),
+    ("How old is the pundit John Rourke?", "Rourke, 64, said he was a wreck.", "64", False),
+])
+def test_a_candidate_of_another_year_or_person_does_not_answer(parse, question, text, found, rejected):
+    from rag.answering.candidates import find_candidates
+    from rag.answering.rejections import not_an_answer
+
+    analysis = analyse_question(parse(question))
+    candidates = {c.text: c for c in find_candidates(_sentence(parse, text), frozenset({"DATE", "AGE", "CARDINAL"}))}
+    assert not_an_answer(candidates[found], analysis, thing=False) is rejected
+
+
+@pytest.mark.parametrize(("question", "sentence", "other"), [
+    # another day, span, edition or period than the question's
+    ("By how much did shares slip on Tuesday morning?", "The stock slipped back 7% during Monday morning.", True),
+    ("By how much did shares slip on Tuesday morning?", "The stock slipped 7% on Tuesday, not Monday.", False),
+    ("How many sites did the worm hit within 48 hours?", "Within 24 hours it had hit 40,000 sites.", True),
+    ("How many sites did the worm hit within 48 hours?", "It hit 40,000 sites within 48 hours of appearing.", False),
+    ("Who won the fourth series of the show?", "He won the first series of the show.", True),
+    ("Who won the fourth series of the show?", "He was the first man to win the show.", False),  # not a series
+    ("What happened to the castle in the 10th century?", "In 1066 the castle fell.", True),
+    ("What happened to the castle in the 10th century?", "In 911 the castle fell.", False),
+    # an age is no span of time ("the 15-year-old"); a month may be another event's ("the Iraq elections in January")
+    ("Who beat the 15-year-old in two sets?", "Ginepri beat the 15-year-old 6-2 in two sets.", False),
+    ("Who expects a bounce from a February election?", "Ministers expect a bounce after the January polls.", False),
+])
+def test_a_sentence_of_another_time_does_not_answer(question, sentence, other):
+    from rag.answering.conditions import other_time
+
+    assert other_time(question, sentence) is other
+
+
+@pytest.mark.parametrize(("question", "alongside"), [
+    ("Apart from the Tampa Bay Buccaneers, which other team does Malcolm Glazer own?", ("Tampa Bay Buccaneers",)),
+    ("Besides Microsoft Outlook, what other program does the virus raid?", ("Microsoft Outlook",)),
+    ("Which other member joined Veritas alongside Damian Hockney?", ("Damian Hockney",)),
+    ("Which team does Malcolm Glazer own?", ()),
+])
+def test_a_question_besides_named_others_wants_an_answer_told_with_them(parse, question, alongside):
+    assert analyse_question(parse(question)).alongside == alongside

@@ -155,6 +155,15 @@ A report by the port authority, written by economist Karl Brandt, estimates that
 The Vireo smartphone went on sale in Canada on Friday, and shoppers queued overnight outside stores in Toronto.
 
 Almost all of the 50,000 Vireos delivered to shops were bought on the first day. Its maker, Lumen, says it reaches Britain in the spring.
+""",    "music_awards.txt": """Kelpies take music prize at Northern Arts Awards
+
+Glasgow band The Kelpies beat Morrissey and Arden Vale to the music award at the Northern Arts Awards on Monday.
+
+The comedy prize went to Little Harbour, while singer Ruth Calder, 71, received a lifetime award from the poet Sam Idris.
+
+Tickets for the ceremony sold out in a day, but the show did not return to the Civic Hall as planned on 3 March. Organisers said they had failed to reach an agreement with the hall's owners, Dunmore Leisure.
+
+Kelpies singer Ewan Rask, 29, said: "We never expected to win." The band's album Low Tide has sold 40,000 copies since its release in 2003.
 """,
 }
 
@@ -168,6 +177,9 @@ CASES = [
     ("On what date did Alan Marsh resign?", ["22 March"], "wire_politics"),
     ("Which MP called for an independent inquiry into the council house sales?", ["Janet Holloway"], "wire_politics"),
     ("How old is Alan Marsh?", ["58"], "wire_politics"),
+    ("How old is Ewan Rask?", ["29"], "music_awards"),  # the age set off after his name, not Ruth Calder's
+    ("Who received a lifetime award from Sam Idris?", ["Ruth Calder"], "music_awards"),
+    ("How many copies has Low Tide sold?", ["40,000"], "music_awards"),
     ("Who will replace Alan Marsh as housing minister?", ["Priya Nandra"], "wire_politics"),
     ("What was the score when Kingsford Rovers played Ashby United?", ["3-1"], "sport_football"),
     ("What time does the county cup final kick off?", ["7.45pm"], "sport_football"),
@@ -251,10 +263,17 @@ CASES = [
 # sides are named), "What was the score when Westbrook Athletic played Ashby United?" (both clubs are in the
 # article, in different matches), "Who directed the Cornish Film Festival?" (the festival's film has a director, and the
 # question's names are all there), "Which club will Rovers *meet* in the final?" (the article says "face") and
-# "How much money did Northvale *bring in*?" (the article says "revenue": too far apart for the word vectors), and
-# "When did Sir Thomas Hale capture Harwick Castle?" (the sentence where Pym captures it is barred, but the rebuild's
-# "the 18th century" then answers).
+# "How much money did Northvale *bring in*?" (the article says "revenue": too far apart for the word vectors).
 UNANSWERABLE = [
+    # the sentence most about the question says otherwise, so a lesser match elsewhere does not answer it: Pym, not
+    # Hale, captured the castle (the rebuild's "the 18th century" used to answer); the Kelpies beat the others, not
+    # the reverse; the show did not return; no agreement was reached; the one singer named did receive the award
+    "When did Sir Thomas Hale capture Harwick Castle?",
+    "Who beat The Kelpies to the music award at the Northern Arts Awards?",
+    "When did the show return to the Civic Hall?",
+    "With whom did the organisers reach an agreement over the Civic Hall?",
+    "Which singer did not receive a lifetime award at the Northern Arts Awards?",
+    "How old is the poet Sam Idris?",  # "Ruth Calder, 71," gives another person's age
     "How much did Caldwell pay for Brewster's German business?",  # the articles name no price for it
     "How many people does Caldwell employ?",  # only Northvale's staff are counted
     "What is the capital of Peru?",

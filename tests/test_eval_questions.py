@@ -143,3 +143,28 @@ def test_bbc_adversarial_set_is_unanswerable_and_built_on_development_articles()
     development = {s for q in load_questions(data / "bbc_dev_questions.jsonl") for s in q.sources}
     held_out = {s for q in load_questions(data / "bbc_heldout_questions.jsonl") for s in q.sources}
     assert {row["article"] for row in notes.values()} <= development - held_out
+
+
+def test_bbc_squad_set_is_built_verbatim_on_development_articles() -> None:
+    """The SQuAD-format development set (BBC paragraphs, crowd-style questions, about half unanswerable): it loads
+    with the SQuAD loader, every gold answer sits at its offset in its paragraph, every paragraph is copied from
+    the development article it names, and none comes from an article of the held-out set."""
+    from rag.evaluation.squad import load_squad
+
+    data = Path(__file__).parent / "data"
+    path = data / "bbc_squad_dev.json"
+    docs, questions = load_squad(path)
+    assert len(questions) >= 200 and sum(not q.answers for q in questions) >= 100
+    held_out = {s for q in load_questions(data / "bbc_heldout_questions.jsonl") for s in q.sources}
+    corpus = Path(__file__).resolve().parents[1].parent / "shared" / "corpora" / "bbc-news-dev"
+    paragraphs = [p for article in json.loads(path.read_text(encoding="utf-8"))["data"] for p in article["paragraphs"]]
+    assert len(paragraphs) == len(docs)
+    for paragraph in paragraphs:
+        assert paragraph["source"].startswith("bbc_") and paragraph["source"] not in held_out
+        for qa in paragraph["qas"]:
+            for answer in qa["answers"]:
+                start = answer["answer_start"]
+                assert paragraph["context"][start:start + len(answer["text"])] == answer["text"], qa["id"]
+        if corpus.is_dir():  # beside a checkout, as in CI: the text is the article's own
+            article = (corpus / f"{paragraph['source']}.txt").read_text(encoding="utf-8")
+            assert paragraph["context"] in article, paragraph["source"]

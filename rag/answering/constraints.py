@@ -9,7 +9,7 @@ import re
 from rag.answering.evidence import Sentence
 from rag.answering.candidates import Candidate
 from rag.answering.naming import mentions, shares_name
-from rag.answering.opposites import EXTREME_OPPOSITE, FALL, OPPOSITE, RISE, says_opposite
+from rag.answering.opposites import EXTREME_OPPOSITE, FALL, RISE
 from rag.answering.question import INTENT_NOUNS, INTENT_VERBS, QuestionAnalysis
 from rag.answering.quantities import ORDINAL_WORDS
 from rag.answering.question_names import PLACE_LABELS
@@ -40,7 +40,7 @@ def unstated_year(question: QuestionAnalysis, passage: Passage, article: str) ->
 _ORDINAL = re.compile(rf"(?<!\w)(?:(\d{{1,3}})(?:st|nd|rd|th)|({'|'.join(ORDINAL_WORDS)}))(?!\w)", re.I)
 
 
-def _ordinals(text: str) -> set[int]:
+def ordinals(text: str) -> set[int]:
     """The ordinals a text states, as numbers ("14th" and "fourteenth" are both 14)."""
     return {int(digits) if digits else ORDINAL_WORDS.index(word.lower()) + 1
             for digits, word in _ORDINAL.findall(text)}
@@ -49,10 +49,10 @@ def _ordinals(text: str) -> set[int]:
 def unstated_ordinal(question: QuestionAnalysis, article: str) -> bool:
     """The question names an edition or place in figures ("the 14th awards") that its article never states, while
     it states others: the article is about another edition."""
-    wanted = _ordinals(" ".join(d for d in question.details if d[:1].isdigit()))
+    wanted = ordinals(" ".join(d for d in question.details if d[:1].isdigit()))
     if not wanted:
         return False
-    stated = _ordinals(article)
+    stated = ordinals(article)
     return bool(stated) and not wanted <= stated
 
 
@@ -73,32 +73,6 @@ def elsewhere(question: QuestionAnalysis, sentence: Sentence) -> bool:
         if any(_placed(before.span.doc[i], preposition) for term in said for i in before.matches.get(term, (0, []))[1]):
             return True
     return False
-
-
-# what says that something did not happen or is not so, besides a negated verb ("*failed* to", "*without*"); "no"
-# is also "No 10", which only lets a sentence through
-NEGATIVE_WORDS = frozenset("not never no without fail refuse deny lack neither nor none nothing nobody unable "
-                           "absent".split())
-
-
-def says_otherwise(question: QuestionAnalysis, sentence: Sentence) -> bool:
-    """The sentence says the reverse of what the question asks: it holds the opposite of a word the question asks
-    about ("shares *fell*" for "whose shares *rose*") and not that word or its near-synonyms; or the question
-    negates its verb ("which club did *not* ...") and nothing in the sentence or beside it is negated, where the
-    opposite of an asked word is a negation ("*rejected*" for "did not accept")."""
-    named = {w for name in question.names for w in name.lower().split()}
-    words = [f.lemma for f in question.focus] + re.findall(r"[a-z]+", question.text.lower())
-    asked = [w for w in dict.fromkeys(words) if w not in named]
-    if not question.negated:
-        return says_opposite(asked, _words(sentence))
-    negative = NEGATIVE_WORDS | {o for w in asked for o in OPPOSITE.get(w, ())}
-    return not any(t.dep_ == "neg" or t.lemma_.lower() in negative for s in sentence.window() for t in s.span)
-
-
-def _words(sentence: Sentence) -> set[str]:
-    """A sentence's lemmas and words, lower-cased, but not those of its names ("*North* Yorkshire")."""
-    tokens = [t for t in sentence.span if not t.ent_type_ and t.pos_ != "PROPN"]
-    return {t.lemma_.lower() for t in tokens} | {t.lower_ for t in tokens}
 
 
 def _placed(token, preposition: str) -> bool:
@@ -217,7 +191,8 @@ def opposite_extreme(candidate: Candidate, question: QuestionAnalysis) -> bool:
     said, said_lemmas, stack = set(), set(), [verb]
     while stack:  # the clause's words, not those of clauses inside it
         token = stack.pop()
-        if not (token.i and doc[token.i - 1].lower_ in ("at", "not")):  # "at least 15" is no extreme
+        # "at least 15" is no extreme, nor "last year" an order
+        if not (token.i and doc[token.i - 1].lower_ in ("at", "not")) and token.ent_type_ not in ("DATE", "TIME"):
             said.add(token.lower_)
         said_lemmas.add(token.lemma_.lower())
         stack += [c for c in token.children if not (c.dep_ in _CLAUSES and c.pos_ in ("VERB", "AUX"))]

@@ -17,7 +17,9 @@ from pydantic import BaseModel
 
 from rag.answering.answer_types import HEAD_NOUNS, coarse, wanted_labels
 from rag.answering.candidates import FIGURE_LABELS, Candidate, find_candidates, trim_known
-from rag.answering.constraints import elsewhere, says_otherwise, unstated_ordinal, unstated_period, unstated_year
+from rag.answering.conditions import other_time
+from rag.answering.constraints import elsewhere, unstated_ordinal, unstated_period, unstated_year
+from rag.answering.contradiction import says_otherwise
 from rag.answering.dating import relative_year_note
 from rag.answering.descriptions import description
 from rag.answering.evidence import EvidenceStore, Sentence, gather, match_terms
@@ -28,7 +30,7 @@ from rag.answering.question import ARTICLE_NOUNS, BYLINE_VERBS, WRITER_NOUNS, Qu
 from rag.answering.question_names import PLACE_LABELS
 from rag.answering.reading import QuestionReader
 from rag.answering.rejections import not_an_answer
-from rag.answering.roles import LIGHT_VERBS, someone_else
+from rag.answering.roles import LIGHT_VERBS, roles_reversed, someone_else
 from rag.answering.scoring import candidate_features, score, sentence_features
 from rag.models import Answer, ChatMessage, Citation, Passage
 from rag.settings import AnswerSettings
@@ -44,6 +46,11 @@ class Draft(BaseModel):
     short_answer: str | None = None
     citations: list[Citation] = []
     confidence: float = 0.0
+
+
+# a sentence that says the reverse of the question outweighs the answer only if it is one of the two most about it
+# (standing 1/2): the question was written over it (set by hand: lower lets any stray "fell" in another article veto)
+REVERSED_STANDING = 0.5
 
 
 class ExtractiveGenerator(Generator):
@@ -95,12 +102,15 @@ class ExtractiveGenerator(Generator):
         thing = coarse(HEAD_NOUNS.get(question.head or "", "HUM")) not in ("HUM", "DESC")
         out: list[Candidate] = []
         barred: dict[str, bool] = {}  # doc_id -> its article cannot answer (the year, edition or period bars)
+        reversed_standing = 0.0  # the best standing of a sentence that says the reverse of what is asked
         order = sorted(sentences, key=lambda s: -(s.similarity + s.coverage))
         standing = {id(s): 1.0 / (1 + i) for i, s in enumerate(order)}
         for sentence in sentences:
             shared = sentence_features(sentence, question, store)
             shared["standing"] = standing[id(sentence)]
             if not self._admissible(sentence, question, shared, store, barred):
+                if self._reverses(sentence, question, shared, store):
+                    reversed_standing = max(reversed_standing, shared["standing"])
                 continue
             if question.descriptive:
                 out.append(self._describe(sentence, question, shared))
@@ -118,7 +128,22 @@ class ExtractiveGenerator(Generator):
         if question.answer_type == "DESC:reason":
             out = _reason_follows(out)
         out.sort(key=lambda c: -c.score)
+        if out and reversed_standing > out[0].features["standing"] and reversed_standing >= REVERSED_STANDING:
+            return []  # a sentence most about the question says the reverse: a lesser match does not answer it
         return out
+
+    def _reverses(self, sentence: Sentence, question: QuestionAnalysis, shared: dict[str, float],
+                  store: EvidenceStore) -> bool:
+        """The sentence is about what a factoid question asks (its names, enough of its words) but says the
+        reverse: the opposite, the asked verb denied, the roles swapped, or done elsewhere or by someone else. (A
+        reason or a description may lie beside such a sentence.)"""
+        if question.descriptive or any(not _named(sentence.passage.text, n, store) for n in question.names):
+            return False
+        if question.focus and shared["window"] < self.settings.min_window_coverage:
+            return False
+        return says_otherwise(question, sentence) or roles_reversed(sentence.span, question.undergoers) \
+            or elsewhere(question, sentence) or someone_else(sentence.span, question.actors, question.names) \
+            or other_time(question.text, sentence.text)
 
     def _admissible(self, sentence: Sentence, question: QuestionAnalysis, shared: dict[str, float],
                     store: EvidenceStore, barred: dict[str, bool]) -> bool:
@@ -136,8 +161,12 @@ class ExtractiveGenerator(Generator):
                 question, article) or unstated_period(question, sentence.passage, article)
         if barred[doc_id]:
             return False
-        if elsewhere(question, sentence) or says_otherwise(question, sentence) \
-                or someone_else(sentence.span, question.actors, question.names):
+        if question.alongside and not any(mentions(" ".join(s.text for s in sentence.window()), name)
+                                          for name in question.alongside):
+            return False  # "besides X, which other ...": the answer is told with X, in a list or beside it
+        if elsewhere(question, sentence) or says_otherwise(question, sentence) or other_time(question.text, sentence.text) \
+                or someone_else(sentence.span, question.actors, question.names) \
+                or roles_reversed(sentence.span, question.undergoers):
             return False
         return not question.focus or shared["window"] >= self.settings.min_window_coverage \
             or _about_its_names(question, sentence)

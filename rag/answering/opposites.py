@@ -11,11 +11,12 @@ from __future__ import annotations
 
 # the two directions of a change, by lemma, with the forms spaCy sometimes leaves unlemmatised ("fell", "rose")
 RISE = frozenset("rise rose risen increase grow growth gain climb jump surge soar rebound boost".split())
-FALL = frozenset("fall fell fallen decline drop decrease shrink slump slide plunge tumble dip sink".split())
+FALL = frozenset("fall fell fallen decline drop decrease reduce shrink slump slide slip plunge tumble dip sink".split())
 # superlatives as written: spaCy lemmatises "biggest" to "big"
 _EXTREMES = (("biggest largest greatest", "smallest"), ("highest", "lowest"), ("most", "least fewest"),
              ("best", "worst"), ("longest", "shortest"), ("fastest", "slowest"), ("oldest", "youngest newest"),
-             ("strongest", "weakest"), ("richest", "poorest"), ("heaviest", "lightest"), ("hottest warmest", "coldest"))
+             ("strongest", "weakest"), ("richest", "poorest"), ("heaviest", "lightest"), ("hottest warmest", "coldest"),
+             ("first earliest", "last"))  # not "latest" (news's "the latest figures") nor "final" (a match)
 # other opposites, by lemma. Left out: converses, which tell one event from either side ("buy" / "sell", "win" /
 # "lose", "import" / "export", "join" / "leave": "who left Chelsea" is answered by "X joined Arsenal from Chelsea"),
 # and words with common senses of neither side ("close" to, "back", "fire", "end", "last" year, "later", "before",
@@ -23,7 +24,9 @@ _EXTREMES = (("biggest largest greatest", "smallest"), ("highest", "lowest"), ("
 _OTHERS = (("accept approve agree endorse", "reject refuse veto"), ("support favour favor", "oppose"),
            ("hire recruit", "sack dismiss"), ("allow permit legalise legalize", "ban forbid prohibit outlaw"),
            ("profit surplus", "loss deficit"), ("success", "failure"), ("north northern", "south southern"),
-           ("east eastern", "west western"), ("maximum", "minimum"), ("male", "female"))
+           ("east eastern", "west western"), ("maximum", "minimum"), ("male", "female"), ("start begin", "stop cease"),
+           # comparatives as written (spaCy lemmatises "higher" to "high"), of the directions and sizes above
+           ("higher", "lower"), ("bigger larger greater", "smaller"), ("better", "worse"), ("stronger", "weaker"))
 
 
 def _table(pairs: tuple[tuple[str, str], ...]) -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:

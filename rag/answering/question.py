@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 from rag.answering.answer_types import DESCRIPTIVE, HEAD_NOUNS, NAMING_VERBS, WH_TAGS, WH_WORDS, coarse
 from rag.answering.quantities import find_quantities
 from rag.answering.question_names import NAME_LABELS, choices_in, misparsed_name, names_in, places_in, preposition_of
-from rag.answering.roles import actors
+from rag.answering.roles import actors, undergoers
 from rag.nlp import CONTENT_POS
 from rag.text import STOPWORDS, terms
 
@@ -93,10 +93,13 @@ class QuestionAnalysis(BaseModel):
     places: tuple[tuple[str, str, str], ...] = ()  # (verb lemma, preposition, place): "sold *in Europe*"
     actors: tuple[tuple[str, str], ...] = ()  # (verb lemma, name): "when did *King Harold II conquer* England"; not
     # groups ("the Normans"), whose doings news credits to their leaders
+    undergoers: tuple[tuple[str, str], ...] = ()  # (verb lemma, name) done to a name by the asked one: "who beat *X*"
     kind: str | None = None  # the name that makes the head noun one maker's or brand's: "how many *PSP* consoles"
     negated: bool = False  # "which player did *not* score": a negated verb in the evidence may answer
     byline: bool = False  # asks who wrote the article itself ("who reported the story on ..."): its byline answers
     named: bool = False  # "what is the system ... *called*": its name answers, quoted or capitalised, not a kind of it
+    alongside: tuple[str, ...] = ()  # "*besides* Hamm, who else ...": names the answer is listed or told with
+    within: str | None = None  # the year the wh-phrase itself names ("which month *of 2003*"): the answer's year
     past: bool = False  # asks what happened ("how many *were sold*"), not what is planned: a forecast cannot answer
 
     @property
@@ -109,10 +112,46 @@ class QuestionAnalysis(BaseModel):
         return self.answer_type in DESCRIPTIVE
 
 
+def _says_of_main(clause) -> bool:
+    """The clause is what the main clause says ("says he *is* not glad", "is he not *determined*") or a relative
+    clause of its subject or object ("computers that have not been *hijacked*"), not a clause further down."""
+    if clause.dep_ in ("ccomp", "acomp"):
+        return clause.head.dep_ == "ROOT"
+    return clause.dep_ == "relcl" and clause.head.head.dep_ == "ROOT"
+
+
+# verbs whose infinitive did not happen ("*failed* to reach an agreement")
+FAILING_VERBS = frozenset("fail refuse decline".split())
+
+
 def _negated(doc, verb: str | None) -> bool:
-    """The question's main or asked verb is negated ("which firms did *not* cut rates"); a negation inside a
-    clause of its own ("*not* counting options", "if it is *not* held") leaves the question positive."""
-    return any(t.dep_ == "neg" and (t.head.dep_ == "ROOT" or t.head.lemma_.lower() == verb) for t in doc)
+    """The question asks about something that did not happen or is not so: its main or asked verb is negated
+    ("which firms did *not* cut rates", "did he *fail* to hold"), or what it says of its subject ("which leader says
+    he is *not* glad", "computers that have *not* been hijacked"). A negation in an adverbial clause ("*not*
+    counting options", "if it is *not* held") leaves the question positive."""
+    return any(t.dep_ == "neg" and (t.head.dep_ == "ROOT" or t.head.lemma_.lower() == verb or _says_of_main(t.head))
+               for t in doc) \
+        or any(t.dep_ == "ROOT" and t.lemma_.lower() in FAILING_VERBS and any(c.dep_ == "xcomp" for c in t.children)
+               for t in doc)
+
+
+# what sets an answer beside named others ("*apart from* the Buccaneers, which other team"), up to the clause's end
+_BESIDES = re.compile(r"\b(?:besides|apart from|other than|except(?: for)?|alongside|along with|together with|"
+                      r"as well as|in addition to)\s+([^,?;]+)", re.I)
+
+
+def _alongside(text: str, names: tuple[str, ...]) -> tuple[str, ...]:
+    """The question's names that the answer comes besides ("*besides* Microsoft Outlook, what other program")."""
+    spans = [m.group(1) for m in _BESIDES.finditer(text)]
+    return tuple(n for n in names if any(n in span for span in spans))
+
+
+def _year_within(head) -> str | None:
+    """The year inside the wh-phrase ("which month *of 2003*", "what day in 2004"): the answer must be in it."""
+    if head is None:
+        return None
+    return next((t.text for t in head.subtree if t.i > head.i and t.like_num and len(t.text) == 4
+                 and t.text.isdigit()), None)
 
 
 def analyse_question(doc, classify: HeadClassifier | None = None) -> QuestionAnalysis:
@@ -145,8 +184,8 @@ def analyse_question(doc, classify: HeadClassifier | None = None) -> QuestionAna
         names=names, details=tuple(dict.fromkeys([*groups, *figures])),
         choices=doc[min(choices):max(choices) + 1].text if choices else None, preposition=preposition_of(doc, wh),
         owned=_owned(wh, head),
-        places=places_in(doc), actors=actors(doc, names), kind=_kind(head),
-        negated=_negated(doc, verb), past=_asks_what_happened(doc),
+        places=places_in(doc), actors=actors(doc, names), undergoers=undergoers(doc, names), kind=_kind(head),
+        negated=_negated(doc, verb), alongside=_alongside(doc.text, names), within=_year_within(head), past=_asks_what_happened(doc),
         named=_asks_name(doc, wh), byline=_asks_byline(doc, wh))
 
 
@@ -303,6 +342,8 @@ def _asked_verb(doc, wh, head) -> str | None:
         if inner is None:
             break
         node = inner
+    if node is not None and node.dep_ == "ROOT" and any(c.dep_ == "aux" and c.lemma_ == "do" for c in node.children):
+        return node.lemma_.lower()  # "when did his show *return*": do-support's head is a verb, however it was tagged
     return node.lemma_.lower() if node is not None and node.pos_ in ("VERB", "AUX") else None
 
 

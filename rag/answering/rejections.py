@@ -7,11 +7,12 @@ from __future__ import annotations
 import re
 
 from rag.answering.answer_types import HEAD_NOUNS, NAMED
-from rag.answering.candidates import FIGURE_LABELS, Candidate
+from rag.answering.candidates import FIGURE_LABELS, HONORIFICS, Candidate
 from rag.answering.constraints import counts_another, measures_another, only_intended, opposite_extreme, \
     priced_for_another
-from rag.answering.naming import mentions, only_numerals
+from rag.answering.naming import mentions, only_numerals, shares_name
 from rag.answering.question import QuestionAnalysis
+from rag.answering.scoring import YEAR
 
 
 def not_an_answer(candidate: Candidate, question: QuestionAnalysis, thing: bool) -> bool:
@@ -30,7 +31,32 @@ def not_an_answer(candidate: Candidate, question: QuestionAnalysis, thing: bool)
         return True
     if candidate.label in NAMED and _former_affiliation(candidate, question):
         return True
+    if question.within and _other_year(candidate.text, question.within):
+        return True
+    if candidate.label == "AGE" and question.names and _age_of_another(candidate, question.names):
+        return True
     return opposite_extreme(candidate, question)
+
+
+def _other_year(text: str, year: str) -> bool:
+    """The span names years, none of them the one the question's wh-phrase asks within ("July 2004" for "which
+    month of 2003")."""
+    years = set(YEAR.findall(text))
+    return bool(years) and year not in years
+
+
+def _age_of_another(candidate: Candidate, names: tuple[str, ...]) -> bool:
+    """The age is set off after another person's name than the question's ("Stallone, 71," for "how old is
+    McCririck")."""
+    doc = candidate.sentence.span.doc
+    i = candidate.first - 2  # the name's last word, before the comma
+    if i < 0 or doc[i + 1].text != ",":
+        return False
+    start = i
+    while start > 0 and doc[start - 1].pos_ == "PROPN":
+        start -= 1
+    owner = doc[start:i + 1].text
+    return not any(shares_name(owner, name) for name in names)
 
 
 # "former", "ex-": the name before the role noun is a past affiliation ("former *Chelsea* striker Adrian Mutu")
@@ -52,10 +78,16 @@ def _former_affiliation(candidate: Candidate, question: QuestionAnalysis) -> boo
     return marked and not PAST_WORDS & set(re.findall(r"[a-z]+", question.text.lower()))
 
 
+# forms of address, which news puts before a surname ("Mr Glazer"); alone they name no one
+TITLES = HONORIFICS | frozenset("mr mrs ms miss dr prof".split())
+
+
 def _generic(candidate: Candidate) -> bool:
-    """The candidate is only words that name a kind of thing ("Province", "City"), not a thing."""
+    """The candidate is only words that name a kind of thing ("Province", "City") or a form of address ("Mr"),
+    not a thing."""
     tokens = [t for t in candidate.sentence.span.doc[candidate.first:candidate.last] if not t.is_punct]
-    return bool(tokens) and all(t.lower_ in HEAD_NOUNS or t.lemma_.lower() in HEAD_NOUNS for t in tokens)
+    return bool(tokens) and all(t.lower_ in HEAD_NOUNS or t.lemma_.lower() in HEAD_NOUNS
+                                or t.lower_.rstrip(".") in TITLES for t in tokens)
 
 
 def _restates_name(candidate: Candidate, question: QuestionAnalysis) -> bool:

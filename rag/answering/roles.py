@@ -1,7 +1,8 @@
 """Who does what, in the question and in the evidence: a sentence where someone else is the subject of the question's
 verb does not answer a question that names the verb's subject. "When did King Harold II conquer England?" is not
 answered by "Duke William II conquered England, killing King Harold II", nor "Who did Charles III swear fealty to?"
-by "Rollo agreed to swear fealty to Charles III"."""
+by "Rollo agreed to swear fealty to Charles III". Nor does a sentence where the question's object is the one doing
+it: "who beat Franz Ferdinand" is not answered by "Franz Ferdinand beat Morrissey"."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from rag.answering.naming import shares_name
 # verbs too light to say who did what ("be", "have", "do", "get", "make": their subjects vary with the phrasing)
 LIGHT_VERBS = frozenset("be have do get make take give go come say".split())
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART"})
+# verbs whose subject and object do the same to each other ("who did Blair meet" is answered by "Bush met Blair")
+RECIPROCAL_VERBS = frozenset("meet marry wed face play draw tie merge partner fight battle clash debate negotiate "
+                             "talk compete contact join ally resemble match equal rival date kiss embrace".split())
 # a noun phrase's parts that are not its own words (a relative clause, a participle, a clause of its own)
 _CLAUSES = frozenset({"relcl", "acl", "advcl", "ccomp", "xcomp", "punct", "cc", "conj"})
 
@@ -35,9 +39,22 @@ def subjects(verb, inherit: bool = True, agents: bool = True) -> list:
             return [verb.head]
     out = []
     for token in found:
-        out.append(verb.head if token.tag_ in ("WDT", "WP") and verb.dep_ == "relcl" else token)
+        out.append(_antecedent(token, verb) if token.tag_ in ("WDT", "WP") and verb.dep_ == "relcl" else token)
         out += [c for c in token.children if c.dep_ == "conj"]  # "Danes and Norwegians conquered"
     return out
+
+
+def _antecedent(pronoun, verb):
+    """What a relative "who/which" stands for: the name right before it ("by *Angola* who knocked out"), where the
+    small parser may hang the clause from another noun; else the noun the clause hangs from."""
+    before = pronoun.doc[pronoun.i - 1] if pronoun.i > 0 else None
+    return before if before is not None and before.pos_ == "PROPN" else verb.head
+
+
+def objects(verb) -> list:
+    """The logical objects of a verb: its direct object, or a passive's subject ("Morrissey *was beaten*")."""
+    found = [c for c in verb.children if c.dep_ in ("dobj", "nsubjpass")]
+    return found + [c for token in found for c in token.children if c.dep_ == "conj"]
 
 
 def phrase(token) -> str:
@@ -72,6 +89,23 @@ def actors(doc, names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
             for name in names:
                 at = doc.text.find(name, subject.left_edge.idx)
                 if 0 <= at <= subject.idx < at + len(name):
+                    out.append((verb.lemma_.lower(), name))
+    return tuple(dict.fromkeys(out))
+
+
+def undergoers(doc, names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(verb lemma, name) for each of the question's names that is the object of one of its content verbs, when the
+    wh-phrase is that verb's subject: "who beat *Franz Ferdinand*", "which firm was *Hexal* bought by"."""
+    out = []
+    for verb in doc:
+        if verb.pos_ != "VERB" or verb.lemma_.lower() in LIGHT_VERBS | RECIPROCAL_VERBS:
+            continue
+        if not any(t.lower_ in WH_WORDS for s in subjects(verb, inherit=False) for t in s.subtree):
+            continue
+        for thing in objects(verb):
+            for name in names:
+                at = doc.text.find(name, thing.left_edge.idx)
+                if 0 <= at <= thing.idx < at + len(name):
                     out.append((verb.lemma_.lower(), name))
     return tuple(dict.fromkeys(out))
 
@@ -111,3 +145,15 @@ def someone_else(span, actors_: tuple[tuple[str, str], ...], names: tuple[str, .
         return True
     return False
 
+
+
+def roles_reversed(span, undergoers_: tuple[tuple[str, str], ...]) -> bool:
+    """The sentence has the question's verb done by the party the question says it was done to, and never done to
+    that party: it tells the reverse ("Franz Ferdinand beat Morrissey" for "who beat Franz Ferdinand")."""
+    for verb, name in undergoers_:
+        instances = [t for t in span if t.pos_ == "VERB" and t.lemma_.lower() == verb]
+        if any(shares_name(phrase(o), name) for t in instances for o in objects(t)):
+            continue
+        if any(is_named(s) and shares_name(phrase(s), name) for t in instances for s in subjects(t)):
+            return True
+    return False
