@@ -764,10 +764,16 @@ def test_a_question_about_who_wrote_the_article_asks_for_its_byline(parse, quest
     ("When did the show return to the Civic Hall?", "The show returned to the Civic Hall on 3 March.", False),
     ("Which striker scored on Saturday?", "Kerr failed to score on Saturday.", True),
     ("Who scored against Croatia?", "Kerr said his side did not score more than one goal against Croatia.", False),
+    ("When did the show return to the airwaves?", "The show did not return to the airwaves until 10 March.", False),
+    # a verb of failing: its own word is the negation, its opposite is none
+    ("Which official declined to comment?", "A Halden official, who declined to comment, left.", False),
+    ("Which union refused to accept the offer?", "Unison accepted the offer.", True),
     # a negated adjective, or the plain form of a negated one
     ("When was the drug made legal in Britain?", "The drug remained illegal in Britain until 2004.", True),
     ("Which firm's bid was unsuccessful?", "Halden's bid was successful.", True),
     ("When was the drug made legal in Britain?", "The drug became legal in Britain in 2004.", False),
+    ("Which player was most valuable to the side?", "He gained invaluable experience with the side.", False),
+    ("What will happen unless the deal is approved?", "Halden will have less money.", False),
     ("By what percentage did Halden shares climb on Monday?", "Halden shares slipped back 7% on Monday.", True),
 ])
 def test_a_sentence_saying_the_reverse_of_the_question_does_not_answer(parse, question, sentence, otherwise):
@@ -780,6 +786,8 @@ def test_a_sentence_saying_the_reverse_of_the_question_does_not_answer(parse, qu
     ("Which insurers did not cut their bonus rates?", True),
     ("Who never won the league?", True),
     ("How many A380 jets did Halden order, not counting its options?", False),
+    ("What are computers that have not been hijacked known as?", True),  # its subject's relative clause
+    ("Which firm bought the brewer that had not paid its staff?", False),  # its object's
     ("By what date must voters register if the election is not held in May?", False),
 ])
 def test_only_a_negated_main_verb_makes_a_negated_question(parse, question, negated):
@@ -817,8 +825,8 @@ def test_a_negated_question_asking_for_an_entity_needs_the_negation_in_its_sente
 
 
 def test_the_questions_object_doing_the_verb_reverses_the_roles(parse):
-    """"Who beat X" is not answered by "X beat Y", but is by "Y beat X" or "X was beaten by Y"; two-party verbs
-    ("meet") and a relative "who" standing for the name before it are read as such."""
+    """"Who beat X" is not answered by "X beat Y", but is by "Y beat X" or "X was beaten by Y"; verbs whose two
+    sides do the same to each other ("meet") have no reverse."""
     from rag.answering.roles import roles_reversed
 
     asked = analyse_question(parse("Who beat The Kelpies to the music award?")).undergoers
@@ -826,8 +834,6 @@ def test_the_questions_object_doing_the_verb_reverses_the_roles(parse):
     assert roles_reversed(parse("The Kelpies beat Morrissey to the music award.")[:], asked)
     assert not roles_reversed(parse("Morrissey beat The Kelpies to the music award.")[:], asked)
     assert not roles_reversed(parse("The Kelpies were beaten by Morrissey.")[:], asked)
-    knocked = analyse_question(parse("Who knocked Angola out of the cup in 1999?")).undergoers
-    assert roles_reversed(parse("They were stopped by Angola who knocked out Zambia in 1999.")[:], knocked)
     assert analyse_question(parse("Who met Tony Blair at Camp David?")).undergoers == ()
 
 
@@ -858,8 +864,14 @@ def test_a_candidate_of_another_year_or_person_does_not_answer(parse, question, 
     ("Who won the fourth series of the show?", "He was the first man to win the show.", False),  # not a series
     ("What happened to the castle in the 10th century?", "In 1066 the castle fell.", True),
     ("What happened to the castle in the 10th century?", "In 911 the castle fell.", False),
-    # an age is no span of time ("the 15-year-old"); a month may be another event's ("the Iraq elections in January")
+    ("Who scored in the second half of the first match?", "He scored in the second half of the third match.", True),
+    ("Who won at the 25th Brit Awards?", "She won at the 24th Brit Awards.", True),
+    # an age is no span of time ("the 15-year-old"); a month may be another event's ("the Iraq elections in January");
+    # a weekday in a name is no day ("the Sunday Times", "Super Tuesday")
     ("Who beat the 15-year-old in two sets?", "Ginepri beat the 15-year-old 6-2 in two sets.", False),
+    ("Who beat the 15-year-olds in the final?", "Ginepri, in his 10 years on tour, beat them in the final.", False),
+    ("What did the Sunday Times report?", "The paper reported on Monday that talks had failed.", False),
+    ("Who won on Super Tuesday?", "Kerry won on Tuesday in nine states.", False),
     ("Who expects a bounce from a February election?", "Ministers expect a bounce after the January polls.", False),
 ])
 def test_a_sentence_of_another_time_does_not_answer(question, sentence, other):
@@ -872,6 +884,7 @@ def test_a_sentence_of_another_time_does_not_answer(question, sentence, other):
     ("Apart from the Tampa Bay Buccaneers, which other team does Malcolm Glazer own?", ("Tampa Bay Buccaneers",)),
     ("Besides Microsoft Outlook, what other program does the virus raid?", ("Microsoft Outlook",)),
     ("Which other member joined Veritas alongside Damian Hockney?", ("Damian Hockney",)),
+    ("Apart from the Tampa Bay Buccaneers which other team does Malcolm Glazer own?", ("Tampa Bay Buccaneers",)),
     ("Which team does Malcolm Glazer own?", ()),
 ])
 def test_a_question_besides_named_others_wants_an_answer_told_with_them(parse, question, alongside):

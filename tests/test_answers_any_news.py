@@ -155,7 +155,21 @@ A report by the port authority, written by economist Karl Brandt, estimates that
 The Vireo smartphone went on sale in Canada on Friday, and shoppers queued overnight outside stores in Toronto.
 
 Almost all of the 50,000 Vireos delivered to shops were bought on the first day. Its maker, Lumen, says it reaches Britain in the spring.
-""",    "music_awards.txt": """Kelpies take music prize at Northern Arts Awards
+""",    "markets_halden.txt": """Halden shares climb on takeover talk
+
+Shares in Halden rose 3% on Monday after reports that a US rival was preparing a bid for the engineering group. They added a further 2% on Tuesday, when the company confirmed it had received an approach.
+
+Halden's breakfast radio show did not return to the airwaves until 10 March, after a contract dispute with presenters.
+""",
+    "union_pay.txt": """Two unions accept hospital pay offer
+
+The GMB and Unite unions accepted the hospital pay offer on Thursday, ending a month of talks over the 2.5% rise.
+
+The RMT did not accept it and said it would ballot its members on strike action in the new year.
+
+Chelsea signed striker Tom Kerr from Leeds on Monday. Arsenal bought winger Sam Bell from Leeds the same day.
+""",
+    "music_awards.txt": """Kelpies take music prize at Northern Arts Awards
 
 Glasgow band The Kelpies beat Morrissey and Arden Vale to the music award at the Northern Arts Awards on Monday.
 
@@ -180,6 +194,12 @@ CASES = [
     ("How old is Ewan Rask?", ["29"], "music_awards"),  # the age set off after his name, not Ruth Calder's
     ("Who received a lifetime award from Sam Idris?", ["Ruth Calder"], "music_awards"),
     ("How many copies has Low Tide sold?", ["40,000"], "music_awards"),
+    # the sentence most about the question is of another day or doer, or names the others first, but the next one
+    # states the asked day, doer or denial, so it answers; "not ... until" is no denial
+    ("By how much did Halden shares rise on Tuesday?", ["2%"], "markets_halden"),
+    ("When did Halden's breakfast radio show return to the airwaves?", ["10 March"], "markets_halden"),
+    ("Which union did not accept the hospital pay offer?", ["RMT"], "union_pay"),
+    ("Which winger did Arsenal sign from Leeds?", ["Sam Bell"], "union_pay"),
     ("Who will replace Alan Marsh as housing minister?", ["Priya Nandra"], "wire_politics"),
     ("What was the score when Kingsford Rovers played Ashby United?", ["3-1"], "sport_football"),
     ("What time does the county cup final kick off?", ["7.45pm"], "sport_football"),
@@ -265,14 +285,16 @@ CASES = [
 # question's names are all there), "Which club will Rovers *meet* in the final?" (the article says "face") and
 # "How much money did Northvale *bring in*?" (the article says "revenue": too far apart for the word vectors).
 UNANSWERABLE = [
-    # the sentence most about the question says otherwise, so a lesser match elsewhere does not answer it: Pym, not
+    # the sentence most about the question contradicts it, and a lesser match does not say what it denies: Pym, not
     # Hale, captured the castle (the rebuild's "the 18th century" used to answer); the Kelpies beat the others, not
-    # the reverse; the show did not return; no agreement was reached; the one singer named did receive the award
+    # the reverse; the show did not return; no agreement was reached; shares rose; the one singer named did receive
+    # the award (a "never" in another singer's quote is no denial of receiving it)
     "When did Sir Thomas Hale capture Harwick Castle?",
+    "Which singer did not receive a lifetime award at the Northern Arts Awards?",
     "Who beat The Kelpies to the music award at the Northern Arts Awards?",
     "When did the show return to the Civic Hall?",
     "With whom did the organisers reach an agreement over the Civic Hall?",
-    "Which singer did not receive a lifetime award at the Northern Arts Awards?",
+    "By how much did Halden shares fall on Tuesday?",
     "How old is the poet Sam Idris?",  # "Ruth Calder, 71," gives another person's age
     "How much did Caldwell pay for Brewster's German business?",  # the articles name no price for it
     "How many people does Caldwell employ?",  # only Northvale's staff are counted

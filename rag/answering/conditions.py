@@ -11,15 +11,26 @@ from rag.answering.constraints import ordinals, periods
 from rag.answering.quantities import NUMBER_WORDS
 from rag.text import stem
 
-_WEEKDAY = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?\b", re.I)
+_WEEKDAY = re.compile(r"(\w+\s+)?\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?\b((?-i:\s+[A-Z]))?",
+                      re.I)
+# words before a weekday that leave it a day ("*On* Monday"), where another capitalised one makes it a name ("*Super*
+# Tuesday", "*Good* Friday"), as does a capitalised word after it ("Sunday *Times*")
+_DAY_OPENERS = frozenset("on by from last next since until till every this that early late".split())
 _UNITS = "second minute hour day week month year decade century"
-# not an age ("the 15-year-old", "56 years old")
-_SPAN = re.compile(rf"\b(\d{{1,4}}|{'|'.join(NUMBER_WORDS[1:20])})[\s-]({'|'.join(_UNITS.split())})s?\b(?![\s-]old\b)",
-                   re.I)
+# not an age ("the 15-year-old", "15-year-olds", "56 years old"), nor part of a bigger number ("2,000 years")
+_SPAN = re.compile(rf"(?<![\d,.])\b(\d{{1,4}}|{'|'.join(NUMBER_WORDS[1:20])})[\s-]({'|'.join(_UNITS.split())})s?\b"
+                   rf"(?![\s-]old(?:s|er)?\b)", re.I)
 
 
 def _weekdays(text: str) -> set[str]:
-    return {m.lower() for m in _WEEKDAY.findall(text)}
+    """The days of the week a text names as days, not in names ("Super Tuesday", "the Sunday Times")."""
+    out = set()
+    for before, day, after in _WEEKDAY.findall(text):
+        word = before.strip()
+        if after or word[:1].isupper() and word.lower() not in _DAY_OPENERS:
+            continue
+        out.add(day.lower())
+    return out
 
 
 def _spans(text: str) -> set[tuple[int, str]]:
@@ -31,7 +42,7 @@ def _spans(text: str) -> set[tuple[int, str]]:
     return out
 
 
-_ORDERED = re.compile(r"\b(\w+)[\s-]+(?=([a-z]{3,})\b)")
+_ORDERED = re.compile(r"\b(\w+)[\s-]+(?=([A-Za-z]{3,})\b)")
 
 
 def _ordered(text: str) -> set[tuple[int, str]]:
@@ -40,8 +51,17 @@ def _ordered(text: str) -> set[tuple[int, str]]:
     for word, noun in _ORDERED.findall(text):
         place = ordinals(word)
         if place:
-            out.add((place.pop(), stem(noun)))
+            out.add((place.pop(), stem(noun.lower())))
     return out
+
+
+def shares_time(question: str, sentence: str) -> bool:
+    """The sentence names one of the question's days, spans, places in a series or periods."""
+    if _weekdays(question) & _weekdays(sentence) or _spans(question) & _spans(sentence) \
+            or _ordered(question) & _ordered(sentence):
+        return True
+    asked, said = periods(question, years=False), periods(sentence)
+    return any(a <= d and c <= b for a, b in asked for c, d in said)
 
 
 def other_time(question: str, sentence: str) -> bool:
@@ -61,7 +81,8 @@ def other_time(question: str, sentence: str) -> bool:
             return True
     asked_order, said_order = _ordered(question), _ordered(sentence)
     for noun in {n for _, n in asked_order}:
-        if {o for o, n in said_order if n == noun} and not asked_order & said_order:
+        said = {o for o, n in said_order if n == noun}
+        if said and not {o for o, n in asked_order if n == noun} & said:
             return True
     asked_periods = periods(question, years=False)
     said_periods = periods(sentence)

@@ -20,56 +20,63 @@ NEGATIVE_WORDS = frozenset("not never no without fail refuse deny lack neither n
 
 def says_otherwise(question: QuestionAnalysis, sentence: Sentence) -> bool:
     """The sentence says the reverse of what the question asks: it holds the opposite of a word the question asks
-    about ("shares *fell*" for "whose shares *rose*") and not that word or its near-synonyms, or has the question's
-    verb only negated ("did not return", "does not plan to sign" for "when did it return", "when does he plan to
-    sign"); or the question
-    negates its verb ("which club did *not* ...") and nothing in the sentence (or, for a why or how, beside it) is
-    negated, where the opposite of an asked word is a negation ("*rejected*" for "did not accept")."""
+    about ("shares *fell*" for "whose shares *rose*") and not that word or its near-synonyms, the negated form of
+    one of its adjectives, or the question's verb only negated ("did not return", "does not plan to sign" for "when
+    did it return", "when does he plan to sign"); or the question negates its verb ("which club did *not* ...")
+    and nothing in the sentence (or, for a why or how, beside it) is negated."""
     named = {w for name in question.names for w in name.lower().split()}
     words = [f.lemma for f in question.focus] + re.findall(r"[a-z]+", question.text.lower())
     asked = [w for w in dict.fromkeys(words) if w not in named]
     if not question.negated:
         said = _words(sentence)
-        return says_opposite(asked, said) or _negated_adjective(asked, sentence.span, said) \
-            or _denies(sentence.span, question.verb)
-    negative = NEGATIVE_WORDS | {o for w in asked for o in OPPOSITE.get(w, ())}
+        return says_opposite(asked, said) or _negated_adjective(question.adjectives, sentence.span, said) \
+            or denies(sentence.span, question.verb)
+    # the asked word's opposite negates it ("rejected" for "did not accept"), but not a verb of failing's
+    # ("accepted" is no negation of "refused to accept")
+    negative = NEGATIVE_WORDS | FAILING_VERBS | {o for w in asked if w not in FAILING_VERBS for o in OPPOSITE.get(w, ())}
     # an entity asked for ("which club did not ...") is named where the negation is; a reason may follow it
     where = sentence.window() if question.descriptive else [sentence]
     return not any(t.dep_ == "neg" or t.lemma_.lower() in negative for s in where for t in s.span)
 
 
-# prefixes that negate an English adjective ("*il*legal", "*un*known", "*non*-existent")
-_NEGATING_PREFIXES = ("un", "in", "im", "il", "ir", "non", "non-")
+# prefixes that negate an English adjective ("*un*known", "*il*legal", "*ir*regular"); not "in-" / "im-", whose
+# words are as often no negation ("invaluable", "infamous", "inland", "intense", "impress")
+_NEGATING_PREFIXES = ("un", "il", "ir")
 
 
-def _negated_adjective(asked: list[str], span, said: set[str]) -> bool:
-    """The sentence has the negated form of an adjective the question asks about, or the plain form of a negated
-    one, and not the asked form itself ("it was *il*legal" for "when was it made legal")."""
+def _negated_adjective(asked: tuple[str, ...], span, said: set[str]) -> bool:
+    """The sentence has the negated form of an adjective of the question, or the plain form of a negated one, and
+    not the asked form itself ("it was *il*legal" for "when was it made legal", "was successful" for "whose bid
+    was unsuccessful")."""
     adjectives = {t.lower_ for t in span if t.pos_ == "ADJ"}
     for word in asked:
         if len(word) < 4 or word in said:
             continue
         if any(p + word in adjectives for p in _NEGATING_PREFIXES):
             return True
-        if any(word.startswith(p) and word[len(p):] in adjectives for p in _NEGATING_PREFIXES if len(word) - len(p) >= 4):
+        if any(word.startswith(p) and word[len(p):] in adjectives for p in _NEGATING_PREFIXES
+               if len(word) - len(p) >= 4):
             return True
     return False
 
 
-# words that make a negation deny a degree, not the event ("did not score *enough* goals")
-_DEGREE_WORDS = frozenset("than enough many much more less fewer too".split())
+# words that make a negation deny a degree or a time, not the event ("did not score *enough* goals", "did not
+# return *until* 10 March": it happened, then)
+_DEGREE_WORDS = frozenset("than enough many much more less fewer too until till".split())
 
 
-def _denies(span, verb: str | None) -> bool:
+def denies(span, verb: str | None, every: bool = True) -> bool:
     """The sentence has the question's verb only negated ("his show did *not* return", "*failed* to reach"): it
-    says the asked thing did not happen, so it cannot tell when, where or by whom it did."""
+    says the asked thing did not happen, so it cannot tell when, where or by whom it did. With `every` false, one
+    negated use of the verb is enough ("the RMT did *not accept* it")."""
     if verb is None or verb in LIGHT_VERBS:
         return False
     instances = [t for t in span if t.pos_ == "VERB" and t.lemma_.lower() == verb]
     if any(w.lower_ in _DEGREE_WORDS for t in instances for w in t.subtree):
-        return False  # "did not score *more than* one goal", "*enough* goals": it happened, only less
-    return bool(instances) and all(_negated_verb(t) or t.dep_ == "xcomp" and (
-        t.head.lemma_.lower() in FAILING_VERBS or _negated_verb(t.head)) for t in instances)
+        return False  # "did not score *more than* one goal", "not ... *until* March": it happened, less or later
+    negated = [_negated_verb(t) or t.dep_ == "xcomp" and (t.head.lemma_.lower() in FAILING_VERBS
+                                                           or _negated_verb(t.head)) for t in instances]
+    return bool(instances) and (all(negated) if every else any(negated))
 
 
 def _negated_verb(token) -> bool:

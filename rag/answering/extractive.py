@@ -31,6 +31,7 @@ from rag.answering.question_names import PLACE_LABELS
 from rag.answering.reading import QuestionReader
 from rag.answering.rejections import not_an_answer
 from rag.answering.roles import LIGHT_VERBS, roles_reversed, someone_else
+from rag.answering.veto import affirms, contradiction
 from rag.answering.scoring import candidate_features, score, sentence_features
 from rag.models import Answer, ChatMessage, Citation, Passage
 from rag.settings import AnswerSettings
@@ -48,7 +49,7 @@ class Draft(BaseModel):
     confidence: float = 0.0
 
 
-# a sentence that says the reverse of the question outweighs the answer only if it is one of the two most about it
+# a sentence that contradicts the question vetoes a lesser answer only if it is one of the two most about it
 # (standing 1/2): the question was written over it (set by hand: lower lets any stray "fell" in another article veto)
 REVERSED_STANDING = 0.5
 
@@ -102,15 +103,17 @@ class ExtractiveGenerator(Generator):
         thing = coarse(HEAD_NOUNS.get(question.head or "", "HUM")) not in ("HUM", "DESC")
         out: list[Candidate] = []
         barred: dict[str, bool] = {}  # doc_id -> its article cannot answer (the year, edition or period bars)
-        reversed_standing = 0.0  # the best standing of a sentence that says the reverse of what is asked
+        vetoes: dict[str, float] = {}  # kind of contradiction -> the best standing of a sentence holding it
         order = sorted(sentences, key=lambda s: -(s.similarity + s.coverage))
         standing = {id(s): 1.0 / (1 + i) for i, s in enumerate(order)}
         for sentence in sentences:
             shared = sentence_features(sentence, question, store)
             shared["standing"] = standing[id(sentence)]
             if not self._admissible(sentence, question, shared, store, barred):
-                if self._reverses(sentence, question, shared, store):
-                    reversed_standing = max(reversed_standing, shared["standing"])
+                kind = None if barred.get(sentence.passage.doc_id) else self._contradicts(sentence, question, shared,
+                                                                                          store)
+                if kind is not None:
+                    vetoes[kind] = max(vetoes.get(kind, 0.0), shared["standing"])
                 continue
             if question.descriptive:
                 out.append(self._describe(sentence, question, shared))
@@ -128,22 +131,20 @@ class ExtractiveGenerator(Generator):
         if question.answer_type == "DESC:reason":
             out = _reason_follows(out)
         out.sort(key=lambda c: -c.score)
-        if out and reversed_standing > out[0].features["standing"] and reversed_standing >= REVERSED_STANDING:
-            return []  # a sentence most about the question says the reverse: a lesser match does not answer it
+        if out and any(REVERSED_STANDING <= standing_ and out[0].features["standing"] < standing_
+                       and not affirms(kind, question, out[0].sentence) for kind, standing_ in vetoes.items()):
+            return []  # a sentence most about the question contradicts it: a lesser match must say what it denies
         return out
 
-    def _reverses(self, sentence: Sentence, question: QuestionAnalysis, shared: dict[str, float],
-                  store: EvidenceStore) -> bool:
-        """The sentence is about what a factoid question asks (its names, enough of its words) but says the
-        reverse: the opposite, the asked verb denied, the roles swapped, or done elsewhere or by someone else. (A
-        reason or a description may lie beside such a sentence.)"""
+    def _contradicts(self, sentence: Sentence, question: QuestionAnalysis, shared: dict[str, float],
+                     store: EvidenceStore) -> str | None:
+        """The kind of contradiction (`veto.contradiction`) of a sentence that is about what a factoid question
+        asks (its names, enough of its words), if any. Not for a why or how: a reason may lie beside it."""
         if question.descriptive or any(not _named(sentence.passage.text, n, store) for n in question.names):
-            return False
+            return None
         if question.focus and shared["window"] < self.settings.min_window_coverage:
-            return False
-        return says_otherwise(question, sentence) or roles_reversed(sentence.span, question.undergoers) \
-            or elsewhere(question, sentence) or someone_else(sentence.span, question.actors, question.names) \
-            or other_time(question.text, sentence.text)
+            return None
+        return contradiction(question, sentence)
 
     def _admissible(self, sentence: Sentence, question: QuestionAnalysis, shared: dict[str, float],
                     store: EvidenceStore, barred: dict[str, bool]) -> bool:

@@ -99,6 +99,7 @@ class QuestionAnalysis(BaseModel):
     byline: bool = False  # asks who wrote the article itself ("who reported the story on ..."): its byline answers
     named: bool = False  # "what is the system ... *called*": its name answers, quoted or capitalised, not a kind of it
     alongside: tuple[str, ...] = ()  # "*besides* Hamm, who else ...": names the answer is listed or told with
+    adjectives: tuple[str, ...] = ()  # its adjectives, lower-cased: a sentence with their negated forms says otherwise
     within: str | None = None  # the year the wh-phrase itself names ("which month *of 2003*"): the answer's year
     past: bool = False  # asks what happened ("how many *were sold*"), not what is planned: a forecast cannot answer
 
@@ -114,10 +115,11 @@ class QuestionAnalysis(BaseModel):
 
 def _says_of_main(clause) -> bool:
     """The clause is what the main clause says ("says he *is* not glad", "is he not *determined*") or a relative
-    clause of its subject or object ("computers that have not been *hijacked*"), not a clause further down."""
+    clause of its subject ("computers that have not been *hijacked*"), not a clause further down nor one of its
+    object ("bought the brewer that had not paid its staff")."""
     if clause.dep_ in ("ccomp", "acomp"):
         return clause.head.dep_ == "ROOT"
-    return clause.dep_ == "relcl" and clause.head.head.dep_ == "ROOT"
+    return clause.dep_ == "relcl" and clause.head.dep_ in ("nsubj", "nsubjpass") and clause.head.head.dep_ == "ROOT"
 
 
 # verbs whose infinitive did not happen ("*failed* to reach an agreement")
@@ -137,7 +139,8 @@ def _negated(doc, verb: str | None) -> bool:
 
 # what sets an answer beside named others ("*apart from* the Buccaneers, which other team"), up to the clause's end
 _BESIDES = re.compile(r"\b(?:besides|apart from|other than|except(?: for)?|alongside|along with|together with|"
-                      r"as well as|in addition to)\s+([^,?;]+)", re.I)
+                      r"as well as|in addition to)\s+(.+?)(?=\s+(?:who|whom|whose|what|which|where|when|how|else)\b"
+                      r"|[?;]|$)", re.I)
 
 
 def _alongside(text: str, names: tuple[str, ...]) -> tuple[str, ...]:
@@ -185,7 +188,8 @@ def analyse_question(doc, classify: HeadClassifier | None = None) -> QuestionAna
         choices=doc[min(choices):max(choices) + 1].text if choices else None, preposition=preposition_of(doc, wh),
         owned=_owned(wh, head),
         places=places_in(doc), actors=actors(doc, names), undergoers=undergoers(doc, names), kind=_kind(head),
-        negated=_negated(doc, verb), alongside=_alongside(doc.text, names), within=_year_within(head), past=_asks_what_happened(doc),
+        negated=_negated(doc, verb), alongside=_alongside(doc.text, names), within=_year_within(head),
+        adjectives=tuple(dict.fromkeys(t.lower_ for t in doc if t.pos_ == "ADJ")), past=_asks_what_happened(doc),
         named=_asks_name(doc, wh), byline=_asks_byline(doc, wh))
 
 

@@ -39,16 +39,9 @@ def subjects(verb, inherit: bool = True, agents: bool = True) -> list:
             return [verb.head]
     out = []
     for token in found:
-        out.append(_antecedent(token, verb) if token.tag_ in ("WDT", "WP") and verb.dep_ == "relcl" else token)
+        out.append(verb.head if token.tag_ in ("WDT", "WP") and verb.dep_ == "relcl" else token)
         out += [c for c in token.children if c.dep_ == "conj"]  # "Danes and Norwegians conquered"
     return out
-
-
-def _antecedent(pronoun, verb):
-    """What a relative "who/which" stands for: the name right before it ("by *Angola* who knocked out"), where the
-    small parser may hang the clause from another noun; else the noun the clause hangs from."""
-    before = pronoun.doc[pronoun.i - 1] if pronoun.i > 0 else None
-    return before if before is not None and before.pos_ == "PROPN" else verb.head
 
 
 def objects(verb) -> list:
@@ -95,7 +88,7 @@ def actors(doc, names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 
 def undergoers(doc, names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     """(verb lemma, name) for each of the question's names that is the object of one of its content verbs, when the
-    wh-phrase is that verb's subject: "who beat *Franz Ferdinand*", "which firm was *Hexal* bought by"."""
+    wh-phrase is that verb's subject: "who beat *Franz Ferdinand*", "which club signed *Kerr*"."""
     out = []
     for verb in doc:
         if verb.pos_ != "VERB" or verb.lemma_.lower() in LIGHT_VERBS | RECIPROCAL_VERBS:
