@@ -889,3 +889,14 @@ def test_a_sentence_of_another_time_does_not_answer(question, sentence, other):
 ])
 def test_a_question_besides_named_others_wants_an_answer_told_with_them(parse, question, alongside):
     assert analyse_question(parse(question)).alongside == alongside
+
+
+@pytest.mark.parametrize(("sentence", "shares"), [
+    ("On Tuesday Fulham bought defender Mark Ryan.", True),  # a capitalised word after an opener's day
+    ("In Tuesday's trading they added 1.5%.", True),
+    ("The Sunday Times said on Monday that Fulham bought him.", False),
+])
+def test_a_sentence_names_the_questions_day(sentence, shares):
+    from rag.answering.conditions import shares_time
+
+    assert shares_time("What did Fulham do on Tuesday, said the Sunday Times?", sentence) is shares

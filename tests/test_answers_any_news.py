@@ -169,6 +169,20 @@ The RMT did not accept it and said it would ballot its members on strike action 
 
 Chelsea signed striker Tom Kerr from Leeds on Monday. Arsenal bought winger Sam Bell from Leeds the same day.
 """,
+    "unions_rail.txt": """Rail unions split over strike
+
+The Aslef and TSSA unions took part in Monday's rail strike over pensions. The RMT did not take part, saying talks were still going on.
+
+The Unison and RCN unions were happy with the nurses' pay deal. The BMA was not happy with it and will ballot its members.
+""",
+    "airlines.txt": """Fuel costs hit airline profits
+
+British Airways was unprofitable last year because of high fuel costs, the company said. Rival airline Flybe was profitable, helped by its short routes.
+
+Sainsbury reported a loss of £3m for 2004. Rival Tesco's 2004 profit was £2bn.
+
+Shares in Brixton fell 3% on Monday after the results. They gained 2% on Tuesday as analysts backed the firm.
+""",
     "music_awards.txt": """Kelpies take music prize at Northern Arts Awards
 
 Glasgow band The Kelpies beat Morrissey and Arden Vale to the music award at the Northern Arts Awards on Monday.
@@ -200,6 +214,13 @@ CASES = [
     ("When did Halden's breakfast radio show return to the airwaves?", ["10 March"], "markets_halden"),
     ("Which union did not accept the hospital pay offer?", ["RMT"], "union_pay"),
     ("Which winger did Arsenal sign from Leeds?", ["Sam Bell"], "union_pay"),
+    # ... or says it with a verb of its own ("did not take part", "was not happy"), the asked word's side ("gained"
+    # for "rise") on the asked day, or the adjective or noun asked ("profitable", "profit")
+    ("Which union did not take part in the rail strike?", ["RMT"], "unions_rail"),
+    ("Which union was not happy with the nurses' pay deal?", ["BMA"], "unions_rail"),
+    ("By how much did Brixton shares rise on Tuesday?", ["2%"], "airlines"),
+    ("Which airline was profitable last year despite high fuel costs?", ["Flybe"], "airlines"),
+    ("Which firm reported a profit for 2004?", ["Tesco"], "airlines"),
     ("Who will replace Alan Marsh as housing minister?", ["Priya Nandra"], "wire_politics"),
     ("What was the score when Kingsford Rovers played Ashby United?", ["3-1"], "sport_football"),
     ("What time does the county cup final kick off?", ["7.45pm"], "sport_football"),

@@ -11,11 +11,14 @@ from rag.answering.constraints import ordinals, periods
 from rag.answering.quantities import NUMBER_WORDS
 from rag.text import stem
 
-_WEEKDAY = re.compile(r"(\w+\s+)?\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?\b((?-i:\s+[A-Z]))?",
+_WEEKDAY = re.compile(r"(\w+\s+)?\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)(?:s|'s)?\b(\s+\w+)?",
                       re.I)
 # words before a weekday that leave it a day ("*On* Monday"), where another capitalised one makes it a name ("*Super*
-# Tuesday", "*Good* Friday"), as does a capitalised word after it ("Sunday *Times*")
-_DAY_OPENERS = frozenset("on by from last next since until till every this that early late".split())
+# Tuesday", "*Good* Friday"), as do the words of titles after it ("the Sunday *Times*")
+_DAY_OPENERS = frozenset("on by from last next since until till every this that early late in at during for over "
+                         "before after of".split())
+_DAY_TITLES = frozenset("times telegraph mirror express post herald mail star people sport night tribune "
+                        "independent observer".split())
 _UNITS = "second minute hour day week month year decade century"
 # not an age ("the 15-year-old", "15-year-olds", "56 years old"), nor part of a bigger number ("2,000 years")
 _SPAN = re.compile(rf"(?<![\d,.])\b(\d{{1,4}}|{'|'.join(NUMBER_WORDS[1:20])})[\s-]({'|'.join(_UNITS.split())})s?\b"
@@ -26,8 +29,8 @@ def _weekdays(text: str) -> set[str]:
     """The days of the week a text names as days, not in names ("Super Tuesday", "the Sunday Times")."""
     out = set()
     for before, day, after in _WEEKDAY.findall(text):
-        word = before.strip()
-        if after or word[:1].isupper() and word.lower() not in _DAY_OPENERS:
+        word, title = before.strip(), after.strip().lower()
+        if word.lower() not in _DAY_OPENERS and (title in _DAY_TITLES or word[:1].isupper()):
             continue
         out.add(day.lower())
     return out

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from rag.answering.evidence import Sentence
-from rag.answering.opposites import OPPOSITE, says_opposite
+from rag.answering.opposites import OPPOSITE, SIDE, says_opposite
 from rag.answering.question import FAILING_VERBS, QuestionAnalysis
 from rag.answering.roles import LIGHT_VERBS
 
@@ -24,19 +24,40 @@ def says_otherwise(question: QuestionAnalysis, sentence: Sentence) -> bool:
     one of its adjectives, or the question's verb only negated ("did not return", "does not plan to sign" for "when
     did it return", "when does he plan to sign"); or the question negates its verb ("which club did *not* ...")
     and nothing in the sentence (or, for a why or how, beside it) is negated."""
-    named = {w for name in question.names for w in name.lower().split()}
-    words = [f.lemma for f in question.focus] + re.findall(r"[a-z]+", question.text.lower())
-    asked = [w for w in dict.fromkeys(words) if w not in named]
+    asked = asked_words(question)
     if not question.negated:
         said = _words(sentence)
         return says_opposite(asked, said) or _negated_adjective(question.adjectives, sentence.span, said) \
             or denies(sentence.span, question.verb)
-    # the asked word's opposite negates it ("rejected" for "did not accept"), but not a verb of failing's
-    # ("accepted" is no negation of "refused to accept")
-    negative = NEGATIVE_WORDS | FAILING_VERBS | {o for w in asked if w not in FAILING_VERBS for o in OPPOSITE.get(w, ())}
     # an entity asked for ("which club did not ...") is named where the negation is; a reason may follow it
     where = sentence.window() if question.descriptive else [sentence]
-    return not any(t.dep_ == "neg" or t.lemma_.lower() in negative for s in where for t in s.span)
+    return not any(negates(s, asked) for s in where)
+
+
+def asked_words(question: QuestionAnalysis) -> list[str]:
+    """The question's lemmas and words, lower-cased, but not those of its names."""
+    named = {w for name in question.names for w in name.lower().split()}
+    words = [f.lemma for f in question.focus] + re.findall(r"[a-z]+", question.text.lower())
+    return [w for w in dict.fromkeys(words) if w not in named]
+
+
+def negates(sentence: Sentence, asked: list[str]) -> bool:
+    """The sentence holds a negation: a negated word, a negative one ("never", "failed to"), or the opposite of an
+    asked word ("rejected" for "did not accept"; not a verb of failing's: "accepted" does not negate "refused")."""
+    negative = NEGATIVE_WORDS | FAILING_VERBS | {o for w in asked if w not in FAILING_VERBS for o in OPPOSITE.get(w, ())}
+    return any(t.dep_ == "neg" or t.lemma_.lower() in negative for t in sentence.span)
+
+
+def says_asked(question: QuestionAnalysis, sentence: Sentence) -> bool:
+    """The sentence says what the question asks, of the words a reverse is judged by: a word of an asked word's
+    own side ("gained" for "rise"), an asked adjective, or the asked verb done, not denied."""
+    said = _words(sentence)
+    if any(word in SIDE and SIDE[word] & said for word in asked_words(question)):
+        return True
+    if any(a in said for a in question.adjectives):
+        return True
+    verb = question.verb
+    return verb is not None and verb in said and not denies(sentence.span, verb)
 
 
 # prefixes that negate an English adjective ("*un*known", "*il*legal", "*ir*regular"); not "in-" / "im-", whose

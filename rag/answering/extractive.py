@@ -31,7 +31,7 @@ from rag.answering.question_names import PLACE_LABELS
 from rag.answering.reading import QuestionReader
 from rag.answering.rejections import not_an_answer
 from rag.answering.roles import LIGHT_VERBS, roles_reversed, someone_else
-from rag.answering.veto import affirms, contradiction
+from rag.answering.veto import affirms, contradictions
 from rag.answering.scoring import candidate_features, score, sentence_features
 from rag.models import Answer, ChatMessage, Citation, Passage
 from rag.settings import AnswerSettings
@@ -103,17 +103,17 @@ class ExtractiveGenerator(Generator):
         thing = coarse(HEAD_NOUNS.get(question.head or "", "HUM")) not in ("HUM", "DESC")
         out: list[Candidate] = []
         barred: dict[str, bool] = {}  # doc_id -> its article cannot answer (the year, edition or period bars)
-        vetoes: dict[str, float] = {}  # kind of contradiction -> the best standing of a sentence holding it
+        vetoes: list[tuple[float, frozenset[str]]] = []  # (standing, kinds) of sentences that contradict the question
         order = sorted(sentences, key=lambda s: -(s.similarity + s.coverage))
         standing = {id(s): 1.0 / (1 + i) for i, s in enumerate(order)}
         for sentence in sentences:
             shared = sentence_features(sentence, question, store)
             shared["standing"] = standing[id(sentence)]
             if not self._admissible(sentence, question, shared, store, barred):
-                kind = None if barred.get(sentence.passage.doc_id) else self._contradicts(sentence, question, shared,
-                                                                                          store)
-                if kind is not None:
-                    vetoes[kind] = max(vetoes.get(kind, 0.0), shared["standing"])
+                kinds = frozenset() if barred.get(sentence.passage.doc_id) else self._contradicts(
+                    sentence, question, shared, store)
+                if kinds and shared["standing"] >= REVERSED_STANDING:
+                    vetoes.append((shared["standing"], kinds))
                 continue
             if question.descriptive:
                 out.append(self._describe(sentence, question, shared))
@@ -131,20 +131,21 @@ class ExtractiveGenerator(Generator):
         if question.answer_type == "DESC:reason":
             out = _reason_follows(out)
         out.sort(key=lambda c: -c.score)
-        if out and any(REVERSED_STANDING <= standing_ and out[0].features["standing"] < standing_
-                       and not affirms(kind, question, out[0].sentence) for kind, standing_ in vetoes.items()):
+        if out and any(out[0].features["standing"] < standing_
+                       and not all(affirms(kind, question, out[0].sentence) for kind in kinds)
+                       for standing_, kinds in vetoes):
             return []  # a sentence most about the question contradicts it: a lesser match must say what it denies
         return out
 
     def _contradicts(self, sentence: Sentence, question: QuestionAnalysis, shared: dict[str, float],
-                     store: EvidenceStore) -> str | None:
-        """The kind of contradiction (`veto.contradiction`) of a sentence that is about what a factoid question
+                     store: EvidenceStore) -> frozenset[str]:
+        """The kinds of contradiction (`veto.contradictions`) of a sentence that is about what a factoid question
         asks (its names, enough of its words), if any. Not for a why or how: a reason may lie beside it."""
         if question.descriptive or any(not _named(sentence.passage.text, n, store) for n in question.names):
-            return None
+            return frozenset()
         if question.focus and shared["window"] < self.settings.min_window_coverage:
-            return None
-        return contradiction(question, sentence)
+            return frozenset()
+        return contradictions(question, sentence)
 
     def _admissible(self, sentence: Sentence, question: QuestionAnalysis, shared: dict[str, float],
                     store: EvidenceStore, barred: dict[str, bool]) -> bool:

@@ -4,53 +4,86 @@ SQuAD 2.0's unanswerable questions are written over one sentence with one thing 
 roles swapped, another doer, place or time, a negation added. That sentence is then the best match for the
 question, and the hard checks bar it; but a sentence that matches the question less then wins, and answers what
 nobody asked. So a contradiction found in one of the sentences most about the question vetoes the others, unless
-the answer's own sentence states the very thing the contradiction denies: the asked time ("rose 3% on Monday. ...
-a further 2% on Tuesday" answers "on Tuesday"), the asked doer ("Chelsea signed Kerr. Arsenal bought Bell"
-answers "which winger did Arsenal sign"), the asked place, the asked verb (not) done."""
+the answer's own sentence states something the contradiction denies: the asked time ("rose 3% on Monday. ... a
+further 2% on Tuesday" answers "on Tuesday"), the asked doer ("Chelsea signed Kerr. Arsenal bought Bell" answers
+"which winger did Arsenal sign"), the asked place, the asked word's side ("gained" for "rise"), a negation."""
 
 from __future__ import annotations
 
 from rag.answering.conditions import other_time, shares_time
 from rag.answering.constraints import elsewhere
-from rag.answering.contradiction import NEGATIVE_WORDS, denies, says_otherwise
+from rag.answering.contradiction import asked_words, denies, says_asked, says_otherwise
 from rag.answering.evidence import Sentence
 from rag.answering.naming import mentions, shares_name
+from rag.answering.opposites import OPPOSITE
 from rag.answering.question import QuestionAnalysis
-from rag.answering.roles import objects, phrase, roles_reversed, someone_else
+from rag.answering.question_names import PLACE_LABELS
+from rag.answering.roles import LIGHT_VERBS, is_named, objects, phrase, roles_reversed, someone_else, subjects
 
 
-def contradiction(question: QuestionAnalysis, sentence: Sentence) -> str | None:
-    """What in the sentence contradicts the question, if anything: "reverse" (an opposite, a denial), "roles"
-    (swapped), "doer", "place", "time", or "negation" (a negated question over a sentence with none)."""
+def contradictions(question: QuestionAnalysis, sentence: Sentence) -> frozenset[str]:
+    """Every way the sentence contradicts the question: "reverse" (an opposite, a denial), "roles" (swapped),
+    "doer", "place", "time", or "negation" (a negated question over a sentence with none)."""
+    kinds = set()
     if says_otherwise(question, sentence):
-        return "negation" if question.negated else "reverse"
+        kinds.add("negation" if question.negated else "reverse")
     if roles_reversed(sentence.span, question.undergoers):
-        return "roles"
+        kinds.add("roles")
     if someone_else(sentence.span, question.actors, question.names):
-        return "doer"
+        kinds.add("doer")
     if elsewhere(question, sentence):
-        return "place"
+        kinds.add("place")
     if other_time(question.text, sentence.text):
-        return "time"
-    return None
+        kinds.add("time")
+    return frozenset(kinds)
 
 
 def affirms(kind: str, question: QuestionAnalysis, sentence: Sentence) -> bool:
     """The sentence states what a contradiction of this kind denies, so it may answer despite it."""
-    text = sentence.text
-    if kind == "doer":  # the asked doer as a subject ("*Arsenal* bought winger Sam Bell"), not "made by the likes of"
-        return any(t.dep_ == "nsubj" and shares_name(phrase(t), name) for t in sentence.span
-                   for _, name in question.actors)
+    if kind == "doer":
+        return any(_does(sentence, name) for _, name in question.actors)
     if kind == "roles":  # the asked verb done to the asked party ("Y beat *X*")
         return any(t.lemma_.lower() == verb and any(shares_name(phrase(o), name) for o in objects(t))
                    for t in sentence.span for verb, name in question.undergoers)
     if kind == "place":
-        return any(mentions(text, place) for _, _, place in question.places)
+        return any(_placed_in(sentence, place) for _, _, place in question.places)
     if kind == "time":
-        return shares_time(question.text, text)
-    if kind == "negation":  # the asked verb itself denied ("the RMT did *not accept* it")
-        return denies(sentence.span, question.verb, every=False) or (
-            question.verb is None and any(t.dep_ == "neg" or t.lower_ in NEGATIVE_WORDS for t in sentence.span))
-    return question.verb is not None and any(  # "reverse": the asked verb, done
-        t.lemma_.lower() == question.verb and t.pos_ == "VERB" for t in sentence.span) and not denies(
-        sentence.span, question.verb)
+        return shares_time(question.text, sentence.text)
+    if kind == "negation":  # the asked verb denied ("the RMT did *not accept* it"), or, for a verb it may not repeat
+        verb = question.verb  # ("did not take part", "was not happy"), any negation or the asked word's opposite
+        if verb is not None and verb not in LIGHT_VERBS and verb != "be" \
+                and any(t.lemma_.lower() == verb for t in sentence.span):
+            return denies(sentence.span, verb, every=False)
+        return verb is None or verb in LIGHT_VERBS or verb == "be" or not any(
+            t.lemma_.lower() == verb for t in sentence.span) and _opposite_only(question, sentence)
+    return says_asked(question, sentence)  # "reverse"
+
+
+def _does(sentence: Sentence, name: str) -> bool:
+    """The named party is a subject (or a passive's agent) in the sentence, or "they/it" right after a sentence
+    naming it ("Wigan moved in. *They* bought ...")."""
+    for verb in sentence.span:
+        if verb.pos_ != "VERB":
+            continue
+        for subject in subjects(verb):
+            if is_named(subject) and shares_name(phrase(subject), name):
+                return True
+            if subject.pos_ == "PRON" and sentence.previous is not None and mentions(sentence.previous.text, name):
+                return True
+    return False
+
+
+def _placed_in(sentence: Sentence, place: str) -> bool:
+    """The sentence names the place, or names none and follows one that does ("reached Britain. ... 20,000 sold")."""
+    if mentions(sentence.text, place):
+        return True
+    before = sentence.previous
+    return before is not None and mentions(before.text, place) and not any(
+        t.ent_type_ in PLACE_LABELS for t in sentence.span)
+
+
+def _opposite_only(question: QuestionAnalysis, sentence: Sentence) -> bool:
+    """Without the asked verb, the sentence negates it by its opposite ("the RMT *rejected* it" for "did not
+    accept"); another verb's negation ("the US is not convinced") is not of the asked thing."""
+    opposite = {o for w in asked_words(question) for o in OPPOSITE.get(w, ())}
+    return any(t.lemma_.lower() in opposite for t in sentence.span)
