@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from rag.answering.constraints import ordinals, periods
+from rag.answering.constraints import ordinals, overlaps, periods
 from rag.answering.quantities import NUMBER_WORDS
 from rag.text import stem
 
@@ -58,13 +58,16 @@ def _ordered(text: str) -> set[tuple[int, str]]:
     return out
 
 
+def _times(text: str) -> set[tuple[object, str]]:
+    """(value, kind) of each day of the week, span of time ("48 hours": 48, "span hour") and place in a series ("the
+    fourth series": 4, "place seri") the text names; two of one kind and different values tell of different times."""
+    return {(day, "weekday") for day in _weekdays(text)} | {(n, f"span {unit}") for n, unit in _spans(text)} \
+        | {(n, f"place {noun}") for n, noun in _ordered(text)}
+
+
 def shares_time(question: str, sentence: str) -> bool:
     """The sentence names one of the question's days, spans, places in a series or periods."""
-    if _weekdays(question) & _weekdays(sentence) or _spans(question) & _spans(sentence) \
-            or _ordered(question) & _ordered(sentence):
-        return True
-    asked, said = periods(question, years=False), periods(sentence)
-    return any(a <= d and c <= b for a, b in asked for c, d in said)
+    return bool(_times(question) & _times(sentence)) or overlaps(periods(question, years=False), periods(sentence))
 
 
 def other_time(question: str, sentence: str) -> bool:
@@ -72,22 +75,10 @@ def other_time(question: str, sentence: str) -> bool:
     fourth series"), and the sentence gives others of that kind but not the question's: it tells of another time
     or edition. (Not months: "a February election after the
     Iraq elections" is answered by "following the Iraq elections in January", the month of another event.)"""
-    wanted, found = _weekdays(question), _weekdays(sentence)
-    if wanted and found and not wanted & found:
-        return True
-    wanted_spans = _spans(question)
-    found_spans = _spans(sentence)
-    for unit in {u for _, u in wanted_spans}:
-        asked = {n for n, u in wanted_spans if u == unit}
-        said = {n for n, u in found_spans if u == unit}
-        if said and not asked & said:
+    asked, said = _times(question), _times(sentence)
+    for kind in {k for _, k in asked}:
+        theirs = {v for v, k in said if k == kind}
+        if theirs and not {v for v, k in asked if k == kind} & theirs:
             return True
-    asked_order, said_order = _ordered(question), _ordered(sentence)
-    for noun in {n for _, n in asked_order}:
-        said = {o for o, n in said_order if n == noun}
-        if said and not {o for o, n in asked_order if n == noun} & said:
-            return True
-    asked_periods = periods(question, years=False)
-    said_periods = periods(sentence)
-    return bool(asked_periods) and bool(said_periods) and not any(
-        a <= d and c <= b for a, b in asked_periods for c, d in said_periods)
+    asked_periods, said_periods = periods(question, years=False), periods(sentence)
+    return bool(asked_periods) and bool(said_periods) and not overlaps(asked_periods, said_periods)

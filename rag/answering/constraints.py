@@ -232,4 +232,9 @@ def unstated_period(question: QuestionAnalysis, passage: Passage, article: str) 
     if not asked:
         return False
     stated = periods(article) + ([(passage.date.year, passage.date.year)] if passage.date is not None else [])
-    return not any(a <= d and c <= b for a, b in asked for c, d in stated)
+    return not overlaps(asked, stated)
+
+
+def overlaps(one: list[tuple[int, int]], other: list[tuple[int, int]]) -> bool:
+    """Some span of years of one list overlaps some span of the other."""
+    return any(a <= d and c <= b for a, b in one for c, d in other)

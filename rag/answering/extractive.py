@@ -17,9 +17,7 @@ from pydantic import BaseModel
 
 from rag.answering.answer_types import HEAD_NOUNS, coarse, wanted_labels
 from rag.answering.candidates import FIGURE_LABELS, Candidate, find_candidates, trim_known
-from rag.answering.conditions import other_time
-from rag.answering.constraints import elsewhere, unstated_ordinal, unstated_period, unstated_year
-from rag.answering.contradiction import says_otherwise
+from rag.answering.constraints import unstated_ordinal, unstated_period, unstated_year
 from rag.answering.dating import relative_year_note
 from rag.answering.descriptions import description
 from rag.answering.evidence import EvidenceStore, Sentence, gather, match_terms
@@ -30,7 +28,7 @@ from rag.answering.question import ARTICLE_NOUNS, BYLINE_VERBS, WRITER_NOUNS, Qu
 from rag.answering.question_names import PLACE_LABELS
 from rag.answering.reading import QuestionReader
 from rag.answering.rejections import not_an_answer
-from rag.answering.roles import LIGHT_VERBS, roles_reversed, someone_else
+from rag.answering.roles import LIGHT_VERBS
 from rag.answering.veto import affirms, contradictions
 from rag.answering.scoring import candidate_features, score, sentence_features
 from rag.models import Answer, ChatMessage, Citation, Passage
@@ -109,9 +107,8 @@ class ExtractiveGenerator(Generator):
         for sentence in sentences:
             shared = sentence_features(sentence, question, store)
             shared["standing"] = standing[id(sentence)]
-            if not self._admissible(sentence, question, shared, store, barred):
-                kinds = frozenset() if barred.get(sentence.passage.doc_id) else self._contradicts(
-                    sentence, question, shared, store)
+            admissible, kinds = self._admissible(sentence, question, shared, store, barred)
+            if not admissible:
                 if kinds and shared["standing"] >= REVERSED_STANDING:
                     vetoes.append((shared["standing"], kinds))
                 continue
@@ -137,41 +134,35 @@ class ExtractiveGenerator(Generator):
             return []  # a sentence most about the question contradicts it: a lesser match must say what it denies
         return out
 
-    def _contradicts(self, sentence: Sentence, question: QuestionAnalysis, shared: dict[str, float],
-                     store: EvidenceStore) -> frozenset[str]:
-        """The kinds of contradiction (`veto.contradictions`) of a sentence that is about what a factoid question
-        asks (its names, enough of its words), if any. Not for a why or how: a reason may lie beside it."""
-        if question.descriptive or any(not _named(sentence.passage.text, n, store) for n in question.names):
-            return frozenset()
-        if question.focus and shared["window"] < self.settings.min_window_coverage:
-            return frozenset()
-        return contradictions(question, sentence)
-
     def _admissible(self, sentence: Sentence, question: QuestionAnalysis, shared: dict[str, float],
-                    store: EvidenceStore, barred: dict[str, bool]) -> bool:
+                    store: EvidenceStore, barred: dict[str, bool]) -> tuple[bool, frozenset[str]]:
         """Hard checks: every name and figure of the question is in the passage or its article's title and opening,
-        and the sentence with its neighbours holds enough of what the question asks about."""
+        the sentence does not contradict the question (`veto.contradictions`), and with its neighbours it holds
+        enough of what the question asks about. Beside the verdict, the ways a barred sentence contradicts the
+        question when it may veto lesser answers: it is about what a factoid question asks (its names in its
+        passage, enough of its words); not for a why or how, whose reason may lie beside such a sentence."""
         where = f"{sentence.passage.text} {sentence.passage.title or ''} {store.lead(sentence.passage.doc_id)}"
         if _opens_with_pronoun(sentence):  # "He noted that ...": the person may be named passages before
             where = store.document_text(sentence.passage.doc_id)
         if any(not _named(where, name, store) for name in question.names):
-            return False
+            return False, frozenset()
         doc_id = sentence.passage.doc_id
         if doc_id not in barred:  # the same for every sentence of the article
             article = store.document_text(doc_id)
             barred[doc_id] = unstated_year(question, sentence.passage, article) or unstated_ordinal(
                 question, article) or unstated_period(question, sentence.passage, article)
         if barred[doc_id]:
-            return False
-        if question.alongside and not any(mentions(" ".join(s.text for s in sentence.window()), name)
-                                          for name in question.alongside):
-            return False  # "besides X, which other ...": the answer is told with X, in a list or beside it
-        if elsewhere(question, sentence) or says_otherwise(question, sentence) or other_time(question.text, sentence.text) \
-                or someone_else(sentence.span, question.actors, question.names) \
-                or roles_reversed(sentence.span, question.undergoers):
-            return False
-        return not question.focus or shared["window"] >= self.settings.min_window_coverage \
-            or _about_its_names(question, sentence)
+            return False, frozenset()
+        kinds = contradictions(question, sentence)
+        covered = not question.focus or shared["window"] >= self.settings.min_window_coverage
+        # "besides X, which other ...": the answer is told with X, in a list or beside it
+        apart = question.alongside and not any(mentions(" ".join(s.text for s in sentence.window()), name)
+                                               for name in question.alongside)
+        if kinds or apart:
+            about = covered and not question.descriptive and all(
+                _named(sentence.passage.text, name, store) for name in question.names)
+            return False, kinds if about else frozenset()
+        return covered or _about_its_names(question, sentence), frozenset()
 
     def _describe(self, sentence: Sentence, question: QuestionAnalysis, shared: dict[str, float]) -> Candidate:
         """A whole sentence as the candidate for a why/how/what-did-they-say question, with its clause if found."""

@@ -153,8 +153,12 @@ def _year_within(head) -> str | None:
     """The year inside the wh-phrase ("which month *of 2003*", "what day in 2004"): the answer must be in it."""
     if head is None:
         return None
-    return next((t.text for t in head.subtree if t.i > head.i and t.like_num and len(t.text) == 4
-                 and t.text.isdigit()), None)
+    return next((t.text for t in head.subtree if t.i > head.i and _is_year(t)), None)
+
+
+def _is_year(token) -> bool:
+    """A four-digit number, as questions write years ("in 2003")."""
+    return token.like_num and len(token.text) == 4 and token.text.isdigit()
 
 
 def analyse_question(doc, classify: HeadClassifier | None = None) -> QuestionAnalysis:
@@ -166,7 +170,7 @@ def analyse_question(doc, classify: HeadClassifier | None = None) -> QuestionAna
     choices = choices_in(doc, wh)
     names, groups = names_in(doc, wh, choices)
     figures = [q.text for q in find_quantities(doc.text) if q.label != "ORDINAL" or q.text[0].isdigit()]
-    figures += [t.text for t in doc if t.like_num and len(t.text) == 4 and t.text.isdigit()]
+    figures += [t.text for t in doc if _is_year(t)]
     focus = []
     for token in doc:
         if token == wh or token.i in choices or token.pos_ in ("AUX", "DET", "ADP", "PUNCT", "PRON", "CCONJ", "SCONJ", "PART", "SPACE"):

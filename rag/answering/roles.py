@@ -79,10 +79,7 @@ def actors(doc, names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
         for subject in subjects(verb, inherit=False):
             if any(t.lower_ in WH_WORDS for t in subject.subtree):
                 continue
-            for name in names:
-                at = doc.text.find(name, subject.left_edge.idx)
-                if 0 <= at <= subject.idx < at + len(name):
-                    out.append((verb.lemma_.lower(), name))
+            out += [(verb.lemma_.lower(), name) for name in _headed_by(subject, names)]
     return tuple(dict.fromkeys(out))
 
 
@@ -96,11 +93,19 @@ def undergoers(doc, names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
         if not any(t.lower_ in WH_WORDS for s in subjects(verb, inherit=False) for t in s.subtree):
             continue
         for thing in objects(verb):
-            for name in names:
-                at = doc.text.find(name, thing.left_edge.idx)
-                if 0 <= at <= thing.idx < at + len(name):
-                    out.append((verb.lemma_.lower(), name))
+            out += [(verb.lemma_.lower(), name) for name in _headed_by(thing, names)]
     return tuple(dict.fromkeys(out))
+
+
+def _headed_by(token, names: tuple[str, ...]) -> list[str]:
+    """The names whose words hold the token heading a phrase: it names that party ("*King Harold II*")."""
+    text = token.doc.text
+    out = []
+    for name in names:
+        at = text.find(name, token.left_edge.idx)
+        if 0 <= at <= token.idx < at + len(name):
+            out.append(name)
+    return out
 
 
 def _after_do(doc, names: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -137,7 +142,6 @@ def someone_else(span, actors_: tuple[tuple[str, str], ...], names: tuple[str, .
             continue
         return True
     return False
-
 
 
 def roles_reversed(span, undergoers_: tuple[tuple[str, str], ...]) -> bool:

@@ -49,13 +49,13 @@ def affirms(kind: str, question: QuestionAnalysis, sentence: Sentence) -> bool:
         return any(_placed_in(sentence, place) for _, _, place in question.places)
     if kind == "time":
         return shares_time(question.text, sentence.text)
-    if kind == "negation":  # the asked verb denied ("the RMT did *not accept* it"), or, for a verb it may not repeat
-        verb = question.verb  # ("did not take part", "was not happy"), any negation or the asked word's opposite
-        if verb is not None and verb not in LIGHT_VERBS and verb != "be" \
-                and any(t.lemma_.lower() == verb for t in sentence.span):
-            return denies(sentence.span, verb, every=False)
-        return verb is None or verb in LIGHT_VERBS or verb == "be" or not any(
-            t.lemma_.lower() == verb for t in sentence.span) and _opposite_only(question, sentence)
+    if kind == "negation":
+        verb = question.verb
+        if verb is None or verb in LIGHT_VERBS or verb == "be":
+            return True  # "did not take part", "was not happy": the answer's sentence holds a negation to be admitted
+        if any(t.lemma_.lower() == verb for t in sentence.span):
+            return denies(sentence.span, verb, every=False)  # the asked verb denied: "the RMT did *not accept* it"
+        return _opposite_only(question, sentence)  # "the RMT *rejected* it"
     return says_asked(question, sentence)  # "reverse"
 
 
