@@ -900,3 +900,86 @@ def test_a_sentence_names_the_questions_day(sentence, shares):
     from rag.answering.conditions import shares_time
 
     assert shares_time("What did Fulham do on Tuesday, said the Sunday Times?", sentence) is shares
+
+
+@pytest.mark.parametrize(("question", "text", "found", "rejected"), [
+    # the person the question names, whole or by surname, is not who it asks for; a relative of theirs may be
+    ("Which Arsenal player did Wenger say was tired?", "Arsenal boss Arsene Wenger said Ashley Cole was tired.",
+     "Arsene Wenger", True),
+    ("Which Arsenal player did Wenger say was tired?", "Arsenal boss Arsene Wenger said Ashley Cole was tired.",
+     "Ashley Cole", False),
+    ("Which brother of William de Hauteville ruled Apulia?", "His brother Drogo de Hauteville ruled Apulia after 1046.",
+     "Drogo de Hauteville", False),
+    ("Which brother of William de Hauteville ruled Apulia?", "Drogo de Hauteville ruled Apulia after 1046.",
+     "Drogo de Hauteville", True),  # no brother in the text
+    # a family relation is told in words: the asked one, its converse, or a marriage for a spouse
+    ("Who was the father of Justinian?", "Justinian served under Justin, who rose from the ranks.", "Justin", True),
+    ("Who was the father of Justinian?", "Justinian, the son of Sabbatius, was born in Tauresium.", "Sabbatius",
+     False),
+    ("Who was the wife of Peter III?", "Peter III, who had married Constance, became king.", "Constance", False),
+    # "besides X, which other": told in a sentence naming X, the answer is one of a list with X
+    ("Besides Microsoft Outlook, what other program does the virus raid?",
+     "Like many other Windows viruses, it plunders Microsoft Outlook for addresses.", "Windows", True),
+    ("Besides Microsoft Outlook, what other program does the virus raid?",
+     "It plunders Microsoft Outlook and Eudora for addresses.", "Eudora", False),
+    ("Which striker did Chelsea bring on to play alongside Gudjohnsen?",  # a partner, not an exception
+     "Chelsea brought on Didier Drogba alongside Gudjohnsen after the break.", "Didier Drogba", False),
+])
+def test_the_named_person_an_unsaid_relation_or_another_part_than_the_exception_does_not_answer(
+        parse, question, text, found, rejected):
+    from rag.answering.candidates import find_candidates
+    from rag.answering.rejections import not_an_answer
+
+    analysis = analyse_question(parse(question))
+    labels = frozenset({"PERSON", "ORG", "GPE", "PRODUCT", "PROPN", "TITLE", "NORP"})
+    candidates = [c for c in find_candidates(_sentence(parse, text), labels) if c.text == found]
+    assert candidates  # as a name and as a capitalised run: each label gets the same verdict
+    assert all(not_an_answer(c, analysis, thing=False) is rejected for c in candidates)
+
+
+@pytest.mark.parametrize(("question", "text", "found", "another"), [
+    ("How many league games are shown on television each season?",
+     "Television money has driven the game forward over the past 10 years.", "10 years", True),
+    ("How many seasons did he play at Ewood Park?", "He played at Ewood Park for three seasons.", "three seasons",
+     False),
+    ("For how many days did the riots last?", "Some 30,000 people were killed in the riots.", "Some 30,000", True),
+    ("For how many days did the riots last?", "The riots lasted for six days.", "six days", False),
+])
+def test_a_span_of_time_does_not_count_other_things_nor_the_reverse(parse, question, text, found, another):
+    from rag.answering.candidates import find_candidates
+    from rag.answering.constraints import counts_another
+
+    analysis = analyse_question(parse(question))
+    candidates = {c.text: c for c in find_candidates(_sentence(parse, text), frozenset({"CARDINAL", "DURATION"}))}
+    assert found in candidates, sorted(candidates)
+    assert counts_another(candidates[found], analysis) is another
+
+
+def test_a_sentence_where_the_verb_is_done_to_something_else_contradicts(parse):
+    from rag.answering.veto import affirms, contradictions
+
+    question = analyse_question(parse("Which king conquered Sardinia in 1229?"))
+    assert ("conquer", "Sardinia") in question.patients
+    other = _sentence(parse, "James I conquered Majorca in 1229 and Valencia in 1238.")
+    same = _sentence(parse, "James I conquered Sardinia in 1229.")
+    assert "object" in contradictions(question, other)
+    assert "object" not in contradictions(question, same) and affirms("object", question, same)
+
+
+def test_a_regnal_numeral_left_out_of_a_name_still_names_the_doer(parse):
+    """"did Murad I capture": the tagger reads "I" as a pronoun, which must not hide the verb after it."""
+    question = analyse_question(parse("In what year did Murad I capture Bursa?"))
+    assert any(verb == "capture" and name.startswith("Murad") for verb, name in question.actors)
+
+
+def test_a_hyphenated_name_the_question_gives_is_in_the_question(parse):
+    """"Kilroy-Silk" is one word of the question (the tokeniser splits it at the dash), not new information."""
+    from rag.answering.candidates import find_candidates
+    from rag.answering.scoring import candidate_features
+
+    question = analyse_question(parse("What did Kilroy-Silk say in his speech?"))
+    found = [c for c in find_candidates(_sentence(parse, "In his speech Kilroy-Silk praised the party."),
+                                        frozenset({"PERSON", "ORG", "PROPN", "TITLE"})) if c.text == "Kilroy-Silk"]
+    assert found
+    assert all(candidate_features(c, question, {}, {}, {"kilroy", "silk", "say", "speech"})["in_question"] == 1.0
+               for c in found)

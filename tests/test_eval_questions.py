@@ -168,3 +168,25 @@ def test_bbc_squad_set_is_built_verbatim_on_development_articles() -> None:
         if corpus.is_dir():  # beside a checkout, as in CI: the text is the article's own
             article = (corpus / f"{paragraph['source']}.txt").read_text(encoding="utf-8")
             assert paragraph["context"] in article, paragraph["source"]
+
+
+def test_wiki_style_squad_set_loads_and_its_offsets_hold() -> None:
+    """The encyclopedic SQuAD-format development set (history paragraphs written for it, none about the Normans):
+    it loads with the SQuAD loader, every gold and plausible answer sits at its offset, and the six SQuAD 2.0 kinds
+    of unanswerable question are all there."""
+    from rag.evaluation.squad import load_squad
+
+    path = Path(__file__).parent / "data" / "wiki_squad_dev.json"
+    docs, questions = load_squad(path)
+    assert len(questions) >= 200 and sum(not q.answers for q in questions) >= 100
+    kinds = set()
+    for article in json.loads(path.read_text(encoding="utf-8"))["data"]:
+        for paragraph in article["paragraphs"]:
+            assert "norman" not in paragraph["context"].lower()
+            for qa in paragraph["qas"]:
+                kinds.add(qa["kind"])
+                for answer in qa["answers"] + qa.get("plausible_answers", []):
+                    start = answer["answer_start"]
+                    assert paragraph["context"][start:start + len(answer["text"])] == answer["text"], qa["id"]
+    assert kinds == {"answerable", "negation", "antonym", "entity_swap", "mutual_exclusion", "impossible_condition",
+                     "other_neutral"}

@@ -11,7 +11,7 @@ from rag.answering.candidates import Candidate
 from rag.answering.naming import mentions, shares_name
 from rag.answering.opposites import EXTREME_OPPOSITE, FALL, RISE
 from rag.answering.question import INTENT_NOUNS, INTENT_VERBS, QuestionAnalysis
-from rag.answering.quantities import ORDINAL_WORDS
+from rag.answering.quantities import ORDINAL_WORDS, TIME_UNITS
 from rag.answering.question_names import PLACE_LABELS
 from rag.answering.scoring import YEAR
 from rag.models import Passage
@@ -86,7 +86,13 @@ def _placed(token, preposition: str) -> bool:
 def counts_another(candidate: Candidate, question: QuestionAnalysis) -> bool:
     """The figure counts things of another name than the question's kind ("the 87,000 *DS* handhelds" for "how many
     *PSP* consoles"): the proper nouns between it and the noun it counts name neither the same thing nor its
-    initials."""
+    initials; or a span of time for a count of other things ("10 years" for "how many games"), or the reverse."""
+    if candidate.label == "DURATION" and question.unit and question.unit not in TIME_UNITS:
+        return stem(question.unit) not in {stem(w) for w in re.findall(r"[a-z]+", candidate.text.lower())}
+    doc = candidate.sentence.span.doc
+    if question.unit in TIME_UNITS and candidate.label == "CARDINAL" and candidate.last < len(doc) \
+            and doc[candidate.last].pos_ == "NOUN" and doc[candidate.last].lemma_.lower() not in TIME_UNITS:
+        return True  # and a count of other things for a span of time ("some 30,000 *people*" for "how many days")
     if question.kind is None:
         return False
     doc, end = candidate.sentence.span.doc, candidate.sentence.span.end

@@ -94,6 +94,7 @@ class QuestionAnalysis(BaseModel):
     actors: tuple[tuple[str, str], ...] = ()  # (verb lemma, name): "when did *King Harold II conquer* England"; not
     # groups ("the Normans"), whose doings news credits to their leaders
     undergoers: tuple[tuple[str, str], ...] = ()  # (verb lemma, name) done to a name by the asked one: "who beat *X*"
+    patients: tuple[tuple[str, str], ...] = ()  # (verb lemma, name) done to a name by anyone: "did Y capture *X*"
     kind: str | None = None  # the name that makes the head noun one maker's or brand's: "how many *PSP* consoles"
     negated: bool = False  # "which player did *not* score": a negated verb in the evidence may answer
     byline: bool = False  # asks who wrote the article itself ("who reported the story on ..."): its byline answers
@@ -191,7 +192,8 @@ def analyse_question(doc, classify: HeadClassifier | None = None) -> QuestionAna
         names=names, details=tuple(dict.fromkeys([*groups, *figures])),
         choices=doc[min(choices):max(choices) + 1].text if choices else None, preposition=preposition_of(doc, wh),
         owned=_owned(wh, head),
-        places=places_in(doc), actors=actors(doc, names), undergoers=undergoers(doc, names), kind=_kind(head),
+        places=places_in(doc), actors=actors(doc, names), undergoers=undergoers(doc, names),
+        patients=undergoers(doc, names, asked_doer=False), kind=_kind(head),
         negated=_negated(doc, verb), alongside=_alongside(doc.text, names), within=_year_within(head),
         adjectives=tuple(dict.fromkeys(t.lower_ for t in doc if t.pos_ == "ADJ")), past=_asks_what_happened(doc),
         named=_asks_name(doc, wh), byline=_asks_byline(doc, wh))

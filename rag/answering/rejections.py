@@ -35,6 +35,12 @@ def not_an_answer(candidate: Candidate, question: QuestionAnalysis, thing: bool)
         return True
     if candidate.label == "AGE" and question.names and _age_of_another(candidate, question.names):
         return True
+    if question.names and _named_person(candidate, question.names):
+        return True
+    if question.head in KIN and not _kin_said(candidate, question.head):
+        return True
+    if question.alongside and _EXCLUDING.search(question.text) and _beside_not_with(candidate, question.alongside):
+        return True
     return opposite_extreme(candidate, question)
 
 
@@ -43,6 +49,60 @@ def _other_year(text: str, year: str) -> bool:
     month of 2003")."""
     years = set(YEAR.findall(text))
     return bool(years) and year not in years
+
+
+# family relations and their converses: text that tells one names it ("his father, Justin"; "X, son of Y" for "the
+# father of X"), or for a spouse says the marriage ("X, who had married Y")
+_KIN_GROUPS = ("father mother parent son daughter child stepfather stepmother stepson", "brother sister sibling",
+               "uncle aunt nephew niece", "grandfather grandmother grandson granddaughter", "cousin",
+               "wife husband widow widower spouse marry wed")
+_KIN: dict[str, frozenset[str]] = {w: frozenset(group.split()) for group in _KIN_GROUPS for w in group.split()}
+KIN = frozenset(w for w in _KIN if w not in ("marry", "wed"))
+
+
+def _kin_said(candidate: Candidate, relation: str) -> bool:
+    """The candidate's sentence or a neighbour names the asked family relation or its converse."""
+    return any(t.lemma_.lower() in _KIN[relation] for s in candidate.sentence.window() for t in s.span)
+
+
+# the words that set the answer apart from named others: "*besides* X, which other", not "played *alongside* X"
+_EXCLUDING = re.compile(r"\b(?:besides|apart from|other than|except|in addition to|as well as)\b", re.I)
+
+
+def _beside_not_with(candidate: Candidate, names: tuple[str, ...]) -> bool:
+    """"Besides X, which other ...": where the candidate's own sentence names X, it answers only as one of a list
+    with X ("Chelsea, *Arsenal* and X"); set elsewhere in that sentence it plays another part ("*Windows* viruses
+    plunder X", "handsets running X"). A sentence without X may still name the other one ("Arsenal also bid")."""
+    span = candidate.sentence.span
+    if not any(mentions(span.text, name) for name in names):
+        return False
+    root = span.doc[candidate.first:candidate.last].root
+    group, todo = {root.i}, [root]
+    while todo:  # the conjuncts linked to the candidate, either way
+        token = todo.pop()
+        linked = [c for c in token.children if c.dep_ == "conj"] + ([token.head] if token.dep_ == "conj" else [])
+        for other in linked:
+            if other.i not in group:
+                group.add(other.i)
+                todo.append(other)
+    doc = span.doc
+    members = [doc[doc[i].left_edge.i:i + 1].text for i in group if i != root.i]
+    return not any(mentions(member, name) for member in members for name in names)
+
+
+def _named_person(candidate: Candidate, names: tuple[str, ...]) -> bool:
+    """The candidate is a person the question names: a name ending in the question's name and holding all of it
+    ("Arsene Wenger", "Mr Kilroy-Silk" for a question about "Wenger" or "Kilroy-Silk"). Who is asked about is not
+    the answer; a relative with the same surname is another person ("Drogo" beside "William de Hauteville"), and a
+    name that only starts with the question's is another thing ("Manchester United" beside "Manchester")."""
+    if candidate.label not in ("PERSON", "TITLE", "PROPN"):
+        return False
+    words = [w.lower() for w in re.findall(r"[\w'’-]+", candidate.text)]
+    for name in names:
+        asked = [w.lower().removesuffix("'s").removesuffix("’s") for w in name.split()]
+        if asked and words and words[-1] == asked[-1] and all(w in words for w in asked):
+            return True
+    return False
 
 
 def _age_of_another(candidate: Candidate, names: tuple[str, ...]) -> bool:

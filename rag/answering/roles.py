@@ -6,8 +6,10 @@ it: "who beat Franz Ferdinand" is not answered by "Franz Ferdinand beat Morrisse
 
 from __future__ import annotations
 
+import re
+
 from rag.answering.answer_types import WH_TAGS, WH_WORDS
-from rag.answering.naming import shares_name
+from rag.answering.naming import mentions, shares_name
 
 # verbs too light to say who did what ("be", "have", "do", "get", "make": their subjects vary with the phrasing)
 LIGHT_VERBS = frozenset("be have do get make take give go come say".split())
@@ -83,14 +85,15 @@ def actors(doc, names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     return tuple(dict.fromkeys(out))
 
 
-def undergoers(doc, names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-    """(verb lemma, name) for each of the question's names that is the object of one of its content verbs, when the
-    wh-phrase is that verb's subject: "who beat *Franz Ferdinand*", "which club signed *Kerr*"."""
+def undergoers(doc, names: tuple[str, ...], asked_doer: bool = True) -> tuple[tuple[str, str], ...]:
+    """(verb lemma, name) for each of the question's names that is the object of one of its content verbs; with
+    `asked_doer`, only when the wh-phrase is that verb's subject: "who beat *Franz Ferdinand*", "which club signed
+    *Kerr*" (without it, "when did Murad I capture *Bursa*" too)."""
     out = []
     for verb in doc:
         if verb.pos_ != "VERB" or verb.lemma_.lower() in LIGHT_VERBS | RECIPROCAL_VERBS:
             continue
-        if not any(t.lower_ in WH_WORDS for s in subjects(verb, inherit=False) for t in s.subtree):
+        if asked_doer and not any(t.lower_ in WH_WORDS for s in subjects(verb, inherit=False) for t in s.subtree):
             continue
         for thing in objects(verb):
             out += [(verb.lemma_.lower(), name) for name in _headed_by(thing, names)]
@@ -108,6 +111,9 @@ def _headed_by(token, names: tuple[str, ...]) -> list[str]:
     return out
 
 
+_ROMAN = re.compile(r"[IVX]{1,4}")
+
+
 def _after_do(doc, names: tuple[str, ...]) -> list[tuple[str, str]]:
     """Do-support puts the subject between "did" and the bare verb ("when did *King Harold II* conquer"): read it
     from the word order, which holds where the small parser stumbles over such questions."""
@@ -120,7 +126,9 @@ def _after_do(doc, names: tuple[str, ...]) -> list[tuple[str, str]]:
         at = rest.find(name)
         if at < 0 or any(not (w[:1].isupper() or w == "the") for w in rest[:at].split()):
             continue  # the name must open the subject, after at most a title or "the" ("did King Charles III")
-        after = next((t for t in doc if t.idx >= offset + at + len(name) and not t.is_space), None)
+        # a regnal numeral the name left out is still the name's ("did Murad *I* capture")
+        after = next((t for t in doc if t.idx >= offset + at + len(name) and not t.is_space
+                      and not _ROMAN.fullmatch(t.text)), None)
         if after is not None and after.is_alpha \
                 and after.pos_ not in ("ADP", "ADV", "CCONJ", "DET", "PART", "PRON", "PUNCT") \
                 and after.lower_ not in LIGHT_VERBS:
@@ -139,6 +147,19 @@ def someone_else(span, actors_: tuple[tuple[str, str], ...], names: tuple[str, .
         doers = [s for t in instances for s in subjects(t)]
         if not doers or any(not is_named(s) or any(shares_name(phrase(s), n) for n in (name, *names))
                             for s in doers):
+            continue
+        return True
+    return False
+
+
+def something_else(span, undergoers_: tuple[tuple[str, str], ...], names: tuple[str, ...] = ()) -> bool:
+    """The sentence has the question's verb done to named parties the question never names, and never names the
+    question's own: it reports what was done to something else ("conquered *Majorca*" for "who conquered
+    Sardinia")."""
+    for verb, name in undergoers_:
+        done_to = [o for t in span if t.pos_ == "VERB" and t.lemma_.lower() == verb for o in objects(t)]
+        if not done_to or mentions(span.text, name) or any(
+                not is_named(o) or any(shares_name(phrase(o), n) for n in (name, *names)) for o in done_to):
             continue
         return True
     return False

@@ -119,7 +119,8 @@ def candidate_features(candidate: Candidate, question: QuestionAnalysis, shared:
         own_terms = [term for t in own if not _hyphened(t) for term in (
             token_terms(t.text) or (() if t.is_stop and not titled else (t.lower_,)))
             if term != head]
-        own_terms += _hyphen_words(own)  # "T-Mobile" is one word: "mobile" in the question does not give it
+        own_terms += _hyphen_words(doc[candidate.first:candidate.last])  # "T-Mobile" is one word: "mobile" in the
+        # question does not give it (the dash is read too: "Kilroy-Silk", not "kilroysilk")
         bare_head = head is not None and any(head in token_terms(t.text) for t in own)  # "campaign" alone
         features["in_question"] = sum(_said(t, question_terms) or t in words for t in own_terms) / len(own_terms) \
             if own_terms else float(bare_head or all(t.is_stop for t in own))  # "of" says nothing new

@@ -18,12 +18,13 @@ from rag.answering.naming import mentions, shares_name
 from rag.answering.opposites import OPPOSITE
 from rag.answering.question import QuestionAnalysis
 from rag.answering.question_names import PLACE_LABELS
-from rag.answering.roles import LIGHT_VERBS, is_named, objects, phrase, roles_reversed, someone_else, subjects
+from rag.answering.roles import LIGHT_VERBS, is_named, objects, phrase, roles_reversed, someone_else, \
+    something_else, subjects
 
 
 def contradictions(question: QuestionAnalysis, sentence: Sentence) -> frozenset[str]:
     """Every way the sentence contradicts the question: "reverse" (an opposite, a denial), "roles" (swapped),
-    "doer", "place", "time", or "negation" (a negated question over a sentence with none)."""
+    "doer", "object" (done to another), "place", "time", or "negation" (a negated question over a sentence with none)."""
     kinds = set()
     if says_otherwise(question, sentence):
         kinds.add("negation" if question.negated else "reverse")
@@ -31,6 +32,8 @@ def contradictions(question: QuestionAnalysis, sentence: Sentence) -> frozenset[
         kinds.add("roles")
     if someone_else(sentence.span, question.actors, question.names):
         kinds.add("doer")
+    if something_else(sentence.span, question.patients, question.names):
+        kinds.add("object")
     if elsewhere(question, sentence):
         kinds.add("place")
     if other_time(question.text, sentence.text):
@@ -42,9 +45,10 @@ def affirms(kind: str, question: QuestionAnalysis, sentence: Sentence) -> bool:
     """The sentence states what a contradiction of this kind denies, so it may answer despite it."""
     if kind == "doer":
         return any(_does(sentence, name) for _, name in question.actors)
-    if kind == "roles":  # the asked verb done to the asked party ("Y beat *X*")
+    if kind in ("roles", "object"):  # the asked verb done to the asked party ("Y beat *X*")
+        done_to = question.undergoers if kind == "roles" else question.patients
         return any(t.lemma_.lower() == verb and any(shares_name(phrase(o), name) for o in objects(t))
-                   for t in sentence.span for verb, name in question.undergoers)
+                   for t in sentence.span for verb, name in done_to)
     if kind == "place":
         return any(_placed_in(sentence, place) for _, _, place in question.places)
     if kind == "time":
