@@ -202,7 +202,7 @@ def trim_known(candidate: Candidate, known: Callable[[str], bool]) -> Candidate:
     dropped = lambda a, b: all(said(t) and not t.like_num for t in doc[a:b])  # noqa: E731
     while len(words) > 1 and dropped(*words[0]):
         words.pop(0)
-    # a person keeps the surname: "Arsene Wenger" is not "Arsene" for a question naming "Wenger"
+    # a person keeps the end of the name, the surname: "Arsene Wenger" is not "Arsene" for a question naming "Wenger"
     while len(words) > 1 and dropped(*words[-1]) and candidate.label != "PERSON":
         words.pop()
     first, last = words[0][0], words[-1][1]

@@ -12,7 +12,7 @@ from rag.answering.naming import mentions, shares_name
 from rag.answering.opposites import EXTREME_OPPOSITE, FALL, RISE
 from rag.answering.question import INTENT_NOUNS, INTENT_VERBS, QuestionAnalysis
 from rag.answering.quantities import ORDINAL_WORDS, TIME_UNITS
-from rag.answering.question_names import PLACE_LABELS
+from rag.answering.question_names import PLACE_LABELS, is_place
 from rag.answering.scoring import YEAR
 from rag.models import Passage
 from rag.text import stem
@@ -80,7 +80,7 @@ def _placed(token, preposition: str) -> bool:
     while token.pos_ not in ("VERB", "AUX") and token.head.i != token.i:
         token = token.head
     return any(prep.dep_ == "prep" and prep.lower_ == preposition and any(
-        c.dep_ == "pobj" and c.ent_type_ in PLACE_LABELS for c in prep.children) for prep in token.children)
+        c.dep_ == "pobj" and is_place(c) for c in prep.children) for prep in token.children)
 
 
 def counts_another(candidate: Candidate, question: QuestionAnalysis) -> bool:
@@ -89,13 +89,12 @@ def counts_another(candidate: Candidate, question: QuestionAnalysis) -> bool:
     initials; or a span of time for a count of other things ("10 years" for "how many games"), or the reverse."""
     if candidate.label == "DURATION" and question.unit and question.unit not in TIME_UNITS:
         return stem(question.unit) not in {stem(w) for w in re.findall(r"[a-z]+", candidate.text.lower())}
-    doc = candidate.sentence.span.doc
+    doc, end = candidate.sentence.span.doc, candidate.sentence.span.end
     if question.unit in TIME_UNITS and candidate.label == "CARDINAL" and candidate.last < len(doc) \
-            and doc[candidate.last].pos_ == "NOUN" and doc[candidate.last].lemma_.lower() not in TIME_UNITS:
+            and doc[candidate.last].pos_ == "NOUN" and doc[candidate.last].lemma_.lower().rstrip("s") not in TIME_UNITS:
         return True  # and a count of other things for a span of time ("some 30,000 *people*" for "how many days")
     if question.kind is None:
         return False
-    doc, end = candidate.sentence.span.doc, candidate.sentence.span.end
     i = candidate.last
     while i < end and doc[i].pos_ == "PROPN":
         i += 1

@@ -25,3 +25,50 @@ def relative_years(text: str, date: dt.date | None) -> list[int]:
     if date is None:
         return []
     return [date.year + _OFFSET[m.group(1).lower()] for m in _RELATIVE.finditer(text)]
+
+
+_YEAR_PREPOSITIONS = frozenset({"in", "of", "during"})
+_RANGE_MARKS = frozenset({"-", "–", "/", "to"})
+
+
+def _is_year(token) -> bool:
+    """A year the tagger dates, written alone: not "1500m" or "2000 jobs", nor one end of a season ("2003-04")."""
+    doc = token.doc
+    near = [doc[i] for i in (token.i - 1, token.i + 1) if 0 <= i < len(doc)]
+    return token.text.isdigit() and len(token.text) in (3, 4) and token.ent_type_ == "DATE" \
+        and not any(t.text in _RANGE_MARKS for t in near)
+
+
+def _dated_word(year):
+    """The word the parse attaches a year to: the verb or noun it is the time of ("reunited *in 1413*", "the Revolt
+    *of 1381*", "*in April 1453*"), or the noun it modifies ("the *1215* charter")."""
+    word = year
+    if word.dep_ in ("nummod", "compound") and word.head.ent_type_ == "DATE" and word.head.i != word.i:
+        word = word.head  # the year of a date: "April 1453"
+    if word.dep_ == "pobj" and word.head.dep_ == "prep" and word.head.lower_ in _YEAR_PREPOSITIONS:
+        return word.head.head
+    if word is year and year.dep_ in ("nummod", "compound", "amod") and year.head.pos_ in ("NOUN", "PROPN"):
+        return year.head
+    return None
+
+
+def dated_words(span) -> set[tuple[str, str]]:
+    """(lemma, year) for each year in the span and the word it dates."""
+    return {(word.lemma_.lower(), t.text) for t in span if _is_year(t) and (word := _dated_word(t)) is not None}
+
+
+def dated_otherwise(asked: tuple[tuple[str, str], ...], span) -> bool:
+    """Every mention of a word the question dates is dated to another year in the sentence, which never gives the
+    question's year nor a year relative to the article's ("Mehmed I reunited the realm in 1413" for "who reunited
+    the state in 1444"; not "fourth at the 1996 Olympics, won gold at the Olympics in Athens")."""
+    if not asked or _RELATIVE.search(span.text):
+        return False
+    years: dict[int, set[str]] = {}
+    for t in span:
+        if _is_year(t) and (word := _dated_word(t)) is not None:
+            years.setdefault(word.i, set()).add(t.text)
+    for word, year in asked:
+        mentions = [t for t in span if t.lemma_.lower() == word]
+        if mentions and year not in span.text and all(years.get(t.i) for t in mentions):
+            return True
+    return False

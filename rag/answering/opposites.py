@@ -10,8 +10,10 @@ bought it from X") are left out, as they describe one event from both sides.
 from __future__ import annotations
 
 # the two directions of a change, by lemma, with the forms spaCy sometimes leaves unlemmatised ("fell", "rose")
-RISE = frozenset("rise rose risen increase grow growth gain climb jump surge soar rebound boost".split())
-FALL = frozenset("fall fell fallen decline drop decrease reduce shrink slump slide slip plunge tumble dip sink".split())
+# and strengthening, which a currency or a position does by rising
+RISE = frozenset("rise rose risen increase grow growth gain climb jump surge soar rebound boost strengthen".split())
+FALL = frozenset("fall fell fallen decline drop decrease reduce shrink slump slide slip plunge tumble dip sink weaken"
+                  .split())
 # superlatives as written: spaCy lemmatises "biggest" to "big"
 _EXTREMES = (("biggest largest greatest", "smallest"), ("highest", "lowest"), ("most", "least fewest"),
              ("best", "worst"), ("longest", "shortest"), ("fastest", "slowest"), ("oldest", "youngest newest"),
@@ -23,7 +25,8 @@ _EXTREMES = (("biggest largest greatest", "smallest"), ("highest", "lowest"), ("
 # "raise" concerns, a "rally", "succeed" someone)
 _OTHERS = (("accept approve agree endorse", "reject refuse veto"), ("support favour favor", "oppose"),
            ("hire recruit", "sack dismiss"), ("allow permit legalise legalize", "ban forbid prohibit outlaw"),
-           ("profit surplus", "loss deficit"), ("success", "failure"), ("north northern", "south southern"),
+           ("profit surplus", "loss deficit"), ("success successful successfully", "failure fail unsuccessful"),
+           ("valid", "void invalid"), ("survive", "perish"), ("north northern", "south southern"),
            ("east eastern", "west western"), ("maximum", "minimum"), ("male", "female"), ("start begin", "stop cease"),
            # comparatives as written (spaCy lemmatises "higher" to "high"), of the directions and sizes above
            ("higher", "lower"), ("bigger larger greater", "smaller"), ("better", "worse"), ("stronger", "weaker"))

@@ -18,7 +18,8 @@ NUMBER_WORDS = ("zero one two three four five six seven eight nine ten eleven tw
 ORDINAL_WORDS = ("first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
                  "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth").split()
 # the units a span of time is counted in ("three seasons", "10 years")
-TIME_UNITS = frozenset("second minute hour day night week month year decade century season".split())
+TIME_UNITS = frozenset("second sec minute min hour hr day night week fortnight month year yr decade century season term"
+                       .split())
 _NUM = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 # at most five number words ("two hundred and fifty" has four), taken possessively: a long run of them ("one two one
 # two ...") would otherwise be re-tried from every word, quadratically

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pydantic import BaseModel, ConfigDict
 
 from rag.answering.answer_types import DESCRIPTIVE, HEAD_NOUNS, NAMING_VERBS, WH_TAGS, WH_WORDS, coarse
+from rag.answering.dating import dated_words
 from rag.answering.quantities import find_quantities
 from rag.answering.question_names import NAME_LABELS, choices_in, misparsed_name, names_in, places_in, preposition_of
 from rag.answering.roles import actors, undergoers
@@ -95,11 +96,14 @@ class QuestionAnalysis(BaseModel):
     # groups ("the Normans"), whose doings news credits to their leaders
     undergoers: tuple[tuple[str, str], ...] = ()  # (verb lemma, name) done to a name by the asked one: "who beat *X*"
     patients: tuple[tuple[str, str], ...] = ()  # (verb lemma, name) done to a name by anyone: "did Y capture *X*"
+    dated: tuple[tuple[str, str], ...] = ()  # (lemma, year) the question dates: "reunited *in 1444*", "Revolt *of 1351*"
     kind: str | None = None  # the name that makes the head noun one maker's or brand's: "how many *PSP* consoles"
     negated: bool = False  # "which player did *not* score": a negated verb in the evidence may answer
     byline: bool = False  # asks who wrote the article itself ("who reported the story on ..."): its byline answers
     named: bool = False  # "what is the system ... *called*": its name answers, quoted or capitalised, not a kind of it
     alongside: tuple[str, ...] = ()  # "*besides* Hamm, who else ...": names the answer is listed or told with
+    excluding: bool = False  # those names are set apart ("besides", "apart from"), not partners ("alongside")
+    parties: tuple[str, ...] = ()  # names of parties the question tells of, besides the asked one: "did *Wenger* say"
     adjectives: tuple[str, ...] = ()  # its adjectives, lower-cased: a sentence with their negated forms says otherwise
     within: str | None = None  # the year the wh-phrase itself names ("which month *of 2003*"): the answer's year
     past: bool = False  # asks what happened ("how many *were sold*"), not what is planned: a forecast cannot answer
@@ -139,15 +143,36 @@ def _negated(doc, verb: str | None) -> bool:
 
 
 # what sets an answer beside named others ("*apart from* the Buccaneers, which other team"), up to the clause's end
-_BESIDES = re.compile(r"\b(?:besides|apart from|other than|except(?: for)?|alongside|along with|together with|"
-                      r"as well as|in addition to)\s+(.+?)(?=\s+(?:who|whom|whose|what|which|where|when|how|else)\b"
+_EXCLUDING = r"besides|apart from|other than|except(?: for)?|as well as|in addition to"
+_BESIDES = re.compile(rf"\b({_EXCLUDING}|alongside|along with|together with)\s+(.+?)(?=\s+(?:who|whom|whose|what|which|where|when|how|else)\b"
                       r"|[?;]|$)", re.I)
 
 
 def _alongside(text: str, names: tuple[str, ...]) -> tuple[str, ...]:
     """The question's names that the answer comes besides ("*besides* Microsoft Outlook, what other program")."""
-    spans = [m.group(1) for m in _BESIDES.finditer(text)]
+    spans = [m.group(2) for m in _BESIDES.finditer(text)]
     return tuple(n for n in names if any(n in span for span in spans))
+
+
+def _parties(doc, wh, head, names: tuple[str, ...]) -> tuple[str, ...]:
+    """The names that are neither in the wh-phrase ("which *Williams* sister") nor what a verb is done to ("who
+    founded *Dell*"): the parties the question says act or own ("what did *Wenger* say", "*Wenger's* assistant"),
+    whom the answer is not."""
+    phrase = set(range(wh.i, head.i + 1)) if wh is not None and head is not None and head.i >= wh.i else set()
+    if wh is not None:
+        phrase.add(wh.i)
+    out = []
+    for name in names:
+        at = doc.text.find(name)
+        tokens = [t for t in doc if at <= t.idx < at + len(name)] if at >= 0 else []
+        if tokens and not any(t.i in phrase or t.dep_ in ("dobj", "nsubjpass", "pobj") for t in tokens):
+            out.append(name)
+    return tuple(out)
+
+
+def _excluding(text: str) -> bool:
+    """The answer is set apart from the names ("*besides* X, which other"), not told with them ("*alongside* X")."""
+    return any(re.fullmatch(_EXCLUDING, m.group(1), re.I) for m in _BESIDES.finditer(text))
 
 
 def _year_within(head) -> str | None:
@@ -194,7 +219,9 @@ def analyse_question(doc, classify: HeadClassifier | None = None) -> QuestionAna
         owned=_owned(wh, head),
         places=places_in(doc), actors=actors(doc, names), undergoers=undergoers(doc, names),
         patients=undergoers(doc, names, asked_doer=False), kind=_kind(head),
-        negated=_negated(doc, verb), alongside=_alongside(doc.text, names), within=_year_within(head),
+        negated=_negated(doc, verb), alongside=_alongside(doc.text, names),
+        excluding=_excluding(doc.text), parties=_parties(doc, wh, head, names), within=_year_within(head),
+        dated=tuple(sorted(dated_words(doc[:]))),
         adjectives=tuple(dict.fromkeys(t.lower_ for t in doc if t.pos_ == "ADJ")), past=_asks_what_happened(doc),
         named=_asks_name(doc, wh), byline=_asks_byline(doc, wh))
 

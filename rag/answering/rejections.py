@@ -35,11 +35,11 @@ def not_an_answer(candidate: Candidate, question: QuestionAnalysis, thing: bool)
         return True
     if candidate.label == "AGE" and question.names and _age_of_another(candidate, question.names):
         return True
-    if question.names and _named_person(candidate, question.names):
+    if question.parties and _named_person(candidate, question.parties):
         return True
-    if question.head in KIN and not _kin_said(candidate, question.head):
+    if question.head in KIN and question.answer_type.startswith("HUM") and not _kin_said(candidate, question.head):
         return True
-    if question.alongside and _EXCLUDING.search(question.text) and _beside_not_with(candidate, question.alongside):
+    if question.alongside and question.excluding and _beside_not_with(candidate, question.alongside, question.verb):
         return True
     return opposite_extreme(candidate, question)
 
@@ -53,30 +53,37 @@ def _other_year(text: str, year: str) -> bool:
 
 # family relations and their converses: text that tells one names it ("his father, Justin"; "X, son of Y" for "the
 # father of X"), or for a spouse says the marriage ("X, who had married Y")
-_KIN_GROUPS = ("father mother parent son daughter child stepfather stepmother stepson", "brother sister sibling",
-               "uncle aunt nephew niece", "grandfather grandmother grandson granddaughter", "cousin",
+_KIN_GROUPS = ("father mother parent son daughter child kid dad mum mom stepfather stepmother stepson stepdaughter",
+               "brother sister sibling twin", "uncle aunt nephew niece",
+               "grandfather grandmother grandparent grandson granddaughter grandchild", "cousin",
                "wife husband widow widower spouse marry wed")
 _KIN: dict[str, frozenset[str]] = {w: frozenset(group.split()) for group in _KIN_GROUPS for w in group.split()}
 KIN = frozenset(w for w in _KIN if w not in ("marry", "wed"))
 
 
 def _kin_said(candidate: Candidate, relation: str) -> bool:
-    """The candidate's sentence or a neighbour names the asked family relation or its converse."""
+    """The candidate's sentence or a neighbour names a relation of the asked one's group: itself, its converse
+    ("X, son of Y" for "the father of X") or a word for it ("mum"), or for a spouse a marriage."""
     return any(t.lemma_.lower() in _KIN[relation] for s in candidate.sentence.window() for t in s.span)
 
 
-# the words that set the answer apart from named others: "*besides* X, which other", not "played *alongside* X"
-_EXCLUDING = re.compile(r"\b(?:besides|apart from|other than|except|in addition to|as well as)\b", re.I)
+# words that add one more to what was told ("Arsenal *also* bid", "*another* club")
+_ADDING = frozenset("also too another other others further second likewise similarly again additionally rival"
+                    .split())
 
 
-def _beside_not_with(candidate: Candidate, names: tuple[str, ...]) -> bool:
+def _beside_not_with(candidate: Candidate, names: tuple[str, ...], verb: str | None) -> bool:
     """"Besides X, which other ...": where the candidate's own sentence names X, it answers only as one of a list
     with X ("Chelsea, *Arsenal* and X"); set elsewhere in that sentence it plays another part ("*Windows* viruses
-    plunder X", "handsets running X"). A sentence without X may still name the other one ("Arsenal also bid")."""
+    plunder X", "handsets running X"). A sentence beside X names the other one only as one more ("Arsenal *also*
+    bid")."""
     span = candidate.sentence.span
-    if not any(mentions(span.text, name) for name in names):
-        return False
+    if not any(mentions(span.text, name) for name in names):  # beside it, the sentence adds another ("also")
+        return not any(t.lower_ in _ADDING for t in span)
     root = span.doc[candidate.first:candidate.last].root
+    if verb is not None and root.head.lemma_.lower() == verb and root.dep_ in ("nsubj", "nsubjpass", "dobj") \
+            and not any(mentions(" ".join(t.text for t in root.subtree), name) for name in names):
+        return False  # it does or undergoes what is asked: "Mourinho managed *Porto* before he joined Chelsea"
     group, todo = {root.i}, [root]
     while todo:  # the conjuncts linked to the candidate, either way
         token = todo.pop()
@@ -91,10 +98,11 @@ def _beside_not_with(candidate: Candidate, names: tuple[str, ...]) -> bool:
 
 
 def _named_person(candidate: Candidate, names: tuple[str, ...]) -> bool:
-    """The candidate is a person the question names: a name ending in the question's name and holding all of it
-    ("Arsene Wenger", "Mr Kilroy-Silk" for a question about "Wenger" or "Kilroy-Silk"). Who is asked about is not
-    the answer; a relative with the same surname is another person ("Drogo" beside "William de Hauteville"), and a
-    name that only starts with the question's is another thing ("Manchester United" beside "Manchester")."""
+    """The candidate is a party the question tells of (`names`: `QuestionAnalysis.parties`), named as a name ending
+    in theirs and holding all of it ("Arsene Wenger", "Mr Kilroy-Silk" for "what did Wenger / Kilroy-Silk say"):
+    who does or owns what is asked about is not the answer. A name the question only mentions may be the answer's
+    ("which *Williams* sister won", "who founded *Dell*": Michael Dell); one that only starts with the doer's is
+    another ("Manchester United" beside "Manchester"), as is a relative with another first name."""
     if candidate.label not in ("PERSON", "TITLE", "PROPN"):
         return False
     words = [w.lower() for w in re.findall(r"[\w'’-]+", candidate.text)]

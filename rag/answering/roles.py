@@ -157,12 +157,20 @@ def something_else(span, undergoers_: tuple[tuple[str, str], ...], names: tuple[
     question's own: it reports what was done to something else ("conquered *Majorca*" for "who conquered
     Sardinia")."""
     for verb, name in undergoers_:
-        done_to = [o for t in span if t.pos_ == "VERB" and t.lemma_.lower() == verb for o in objects(t)]
+        done_to = [_named_by_of(o) for t in span if t.pos_ == "VERB" and t.lemma_.lower() == verb for o in objects(t)]
         if not done_to or mentions(span.text, name) or any(
                 not is_named(o) or any(shares_name(phrase(o), n) for n in (name, *names)) for o in done_to):
             continue
         return True
     return False
+
+
+def _named_by_of(token):
+    """A common noun named by its "of" phrase stands for the name: "the port *of Caffa*", "the city of Bursa"."""
+    if is_named(token):
+        return token
+    return next((g for c in token.children if c.dep_ == "prep" and c.lower_ == "of"
+                 for g in c.children if g.dep_ == "pobj" and is_named(g)), token)
 
 
 def roles_reversed(span, undergoers_: tuple[tuple[str, str], ...]) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from rag.answering.conditions import other_time, shares_time
 from rag.answering.constraints import elsewhere
+from rag.answering.dating import dated_otherwise
 from rag.answering.contradiction import asked_words, denies, says_asked, says_otherwise
 from rag.answering.evidence import Sentence
 from rag.answering.naming import mentions, shares_name
@@ -36,7 +37,7 @@ def contradictions(question: QuestionAnalysis, sentence: Sentence) -> frozenset[
         kinds.add("object")
     if elsewhere(question, sentence):
         kinds.add("place")
-    if other_time(question.text, sentence.text):
+    if other_time(question.text, sentence.text) or dated_otherwise(question.dated, sentence.span):
         kinds.add("time")
     return frozenset(kinds)
 
@@ -52,7 +53,7 @@ def affirms(kind: str, question: QuestionAnalysis, sentence: Sentence) -> bool:
     if kind == "place":
         return any(_placed_in(sentence, place) for _, _, place in question.places)
     if kind == "time":
-        return shares_time(question.text, sentence.text)
+        return shares_time(question.text, sentence.text) or any(year in sentence.text for _, year in question.dated)
     if kind == "negation":
         verb = question.verb
         if verb is None or verb in LIGHT_VERBS or verb == "be":
