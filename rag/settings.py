@@ -263,11 +263,13 @@ class Settings(BaseModel):
         True, description="Also embed every sentence so answers can score sentences without model calls at ask time."
     )
     sentence_vectors: Literal["encoded", "int8", "pooled"] = Field(
-        "int8", description="'encoded' runs each sentence through the model on its own; 'int8' does so through an "
+        "encoded", description="'encoded' runs each sentence through the model on its own; 'int8' does so through an "
         "int8 copy of the model (dynamic quantisation with per-channel weight scales, ONNX backend only: 2.3x faster "
         "on sentences, cosine 0.99 to the model's); 'pooled' mean-pools it from its passage's token states in the "
         "passage's own forward pass (late chunking; ONNX backend only), which saves the sentences' encoding time. "
-        "Passages and queries always run through the model itself. The README measures what each costs.")
+        "Passages and queries always run through the model itself. 'encoded' is the default because int8 kernels "
+        "differ by CPU (VNNI or not), which moved the seed answers by near ties: answers must not depend on the "
+        "machine that built the index. The README measures what each costs.")
     max_file_bytes: int = Field(10 * 1024 * 1024, description="Larger source files are refused (HTML and PDF carry "
                                 "much markup; the text limit below is what bounds the work).")
     max_document_chars: int = Field(1_000_000, ge=1000, description="Longer cleaned texts are refused: indexing runs "

@@ -782,6 +782,15 @@ def test_a_question_about_who_wrote_the_article_asks_for_its_byline(parse, quest
     ("Who declared the charter valid?", "Pope Innocent III declared it null and void.", True),
     ("Why did the euro strengthen?", "The euro rose as the dollar weakened on trade data.", False),
     ("Who dropped out of the race?", "Jones, a double Olympic champion, pulled out of the race.", False),
+    # admitting is the reverse of denying, speed of slowness
+    ("What did Nattrass admit accusing Germany of?", "He denied accusing Germany of using the EU as cover.", True),
+    ("What did Nattrass deny accusing Germany of?", "He denied accusing Germany of using the EU as cover.", False),
+    ("Which firm said the servers were meant to slow the virus?", "Clearswift said they help the virus spread "
+     "quickly.", True),
+    ("Which firm said the servers help the virus spread fast?", "Clearswift said they help the virus spread "
+     "quickly.", False),
+    # the measure "how" asks for is no side: "how fast" asks the rate, slower or not
+    ("How fast did Thailand's economy grow in 2004?", "The economy grew by 6.1% in 2004, slower than in 2003.", False),
 ])
 def test_a_sentence_saying_the_reverse_of_the_question_does_not_answer(parse, question, sentence, otherwise):
     from rag.answering.contradiction import says_otherwise
@@ -1029,3 +1038,131 @@ def test_a_sentence_dating_or_placing_the_event_otherwise_or_doing_it_to_another
 
     kinds = contradictions(analyse_question(parse(question)), _sentence(parse, sentence))
     assert bool(kinds & {"time", "place", "object"}) is other, kinds
+
+
+def _named_candidates(parse, text: str):
+    from rag.answering.candidates import find_candidates
+
+    return {c.text: c for c in find_candidates(_sentence(parse, text), frozenset({"PERSON", "ORG", "GPE", "PROPN"}))}
+
+
+@pytest.mark.parametrize(("question", "sentence", "answers", "others"), [
+    # another does the asked verb, by name: the one named beside it did something else
+    ("Who reunited the Ottoman state in 1444?",
+     "Mehmed I reunited the realm in 1413, and his son Murad II restored Ottoman power in 1444.", [], ["Murad II"]),
+    ("Which club signed Kerr?", "Chelsea signed Kerr on Monday and Arsenal bought Bell.", ["Chelsea"], ["Arsenal"]),
+    # the doer did the asked verb, but to another party than the question's, or in another year
+    ("Who captured Huesca in 1118?", "Peter I took Huesca in 1096, and Alfonso I captured Zaragoza in 1118.", [],
+     ["Alfonso", "Peter"]),
+    ("Who captured Huesca in 1118?", "Alfonso I captured Huesca in 1118.", ["Alfonso"], []),
+    ("Which firm bought Opel in 2017?", "GM kept Opel, and PSA bought Vauxhall in 2017.", [], ["PSA", "GM"]),
+    ("Which firm bought Vauxhall in 2017?", "PSA bought Vauxhall in 2017.", ["PSA"], []),
+    # a pronoun or a description as the subject may be anyone: nothing is decided
+    ("Who restored Ottoman power?", "His son Murad II restored Ottoman power in the Balkans.", ["Murad II"], []),
+    # a verb done to each other: its object did it too
+    ("Who met Blair at Camp David?", "Blair met Bush at Camp David on Friday.", ["Bush"], []),
+    # a party the deed is done with or for, or another kind of party than the doer, shares the deed
+    ("Who founded Microsoft?", "Bill Gates founded Microsoft with Paul Allen in 1975.", ["Paul Allen"], []),
+    ("Which club signed Drogba?", "Mourinho signed Drogba for Chelsea on Tuesday.", ["Chelsea"], []),
+    ("Which country won Eurovision?", "Ruslana won Eurovision for Ukraine in Istanbul.", ["Ukraine"], []),
+    # another name for the question's party is no other party ("Spurs" for "Tottenham")
+    ("Who beat Tottenham on Saturday?", "Chelsea beat Spurs 2-0 on Saturday.", ["Chelsea"], []),
+    # a place before the pronoun is no regnal name: "In Spain I won" does not make "Spain I" the winner
+    ("Who won two titles in Spain?", '"In Spain I won two titles," said Smith.', ["Smith"], []),
+    # a question of the most or least compares: the others named are the ones compared
+    ("Which UK region saw the biggest rise?", "But Northern Ireland led the way with a 262% rise, while Scotland saw "
+     "the smallest increase of just 112%.", ["Northern Ireland"], []),
+])
+def test_who_did_it_is_the_one_the_sentence_says_did_it(parse, question, sentence, answers, others):
+    from rag.answering.rejections import does_otherwise
+
+    analysis = analyse_question(parse(question))
+    candidates = _named_candidates(parse, sentence)
+    for name in answers + others:
+        assert name in candidates, sorted(candidates)
+    assert [n for n in answers if does_otherwise(candidates[n], analysis)] == []
+    assert [n for n in others if not does_otherwise(candidates[n], analysis)] == []
+
+
+def test_a_regnal_numeral_is_a_name_and_the_pronoun_is_not(parse):
+    from rag.answering.roles import is_named
+
+    def subject(text):
+        return next(t for t in parse(text) if t.dep_ == "nsubj")
+
+    regnal = subject("Mehmed I reunited the realm in 1413.")
+    assert regnal.text == "I" and is_named(regnal)
+    for text in ("Then I reunited the band in 2013.", "Perhaps I am wrong about the band."):
+        pronoun = subject(text)
+        assert pronoun.text == "I" and not is_named(pronoun), text
+
+
+def test_a_named_event_or_building_after_at_is_where_it_happened(parse):
+    from rag.answering.constraints import elsewhere
+
+    question = analyse_question(parse("Which general defeated Totila at Ad Decimum?"))
+    assert question.places
+    assert elsewhere(question, _sentence(parse, "Narses defeated Totila at the Battle of Taginae in 552."))
+    assert not elsewhere(question, _sentence(parse, "Narses defeated Totila at Ad Decimum in 552."))
+
+
+def test_what_year_wants_a_year_not_a_century(parse):
+    from rag.answering.candidates import Candidate, find_candidates
+    from rag.answering.scoring import candidate_features
+
+    question = analyse_question(parse("In what year was Coke born?"))
+    sentence = _sentence(parse, "In the 16th century, Coke was born in Norfolk in 1552.")
+    found = {c.text: c for c in find_candidates(sentence, frozenset({"DATE"}))}
+    types = {text: candidate_features(c, question, {}, {}, set())["type"] for text, c in found.items()}
+    century = next(t for t in types if "century" in t)
+    assert types[century] < types["1552"], types
+    relative = _sentence(parse, "Coke's statue went up last year.")  # news's "last year" is a year of its date
+    start = relative.text.index("last year")
+    doc = relative.span.doc
+    last = Candidate(relative, "last year", "DATE", start, start + 9, len(doc) - 3, len(doc) - 1, {})
+    assert candidate_features(last, question, {}, {}, set())["type"] == types["1552"]
+
+
+def test_who_only_speaks_did_not_do_the_asked_deed(parse):
+    """"Who wrote the virus" is not answered by the spokesman quoted about it, unless the sentence says the writing."""
+    from rag.answering.rejections import does_otherwise
+
+    question = analyse_question(parse("Who wrote the Bofra virus?"))
+    sentence = _sentence(parse, "Tim Warner, spokesman for Finjan, said the Bofra virus was clever.")
+    sentence.matches = {"bofra": (1.0, [5]), "virus": (1.0, [6])}
+    candidates = _named_candidates(parse, sentence.text)
+    warner = next(c for text, c in candidates.items() if "Warner" in text)
+    warner.sentence = sentence
+    assert does_otherwise(warner, question)
+    writing = next(f.term for f in question.focus if f.lemma == "write")
+    sentence.matches[writing] = (0.7, [8])  # a word for the writing in the sentence: then it may answer
+    assert not does_otherwise(warner, question)
+    # what a speaker says of themself may be the deed in other words
+    resigned = analyse_question(parse("Who resigned as home secretary?"))
+    own = _sentence(parse, "David Blunkett said he was quitting as home secretary.")
+    blunkett = next(c for text, c in _named_candidates(parse, own.text).items() if "Blunkett" in text)
+    blunkett.sentence = own
+    assert not does_otherwise(blunkett, resigned)
+
+
+def test_a_window_dated_to_other_years_only_tells_of_other_times(parse):
+    import datetime as dt
+
+    from rag.answering.veto import contradictions
+
+    question = analyse_question(parse("Which emperor was killed defending Constantinople in 1402?"))
+    other = _sentence(parse, "The city fell on 29 May 1453, and the last emperor died in the fighting.")
+    same = _sentence(parse, "In 1402 the last emperor died in the fighting.")
+    counted = _sentence(parse, "About 1500 soldiers and the last emperor died in the fighting.")  # a count, no year
+    assert "time" in contradictions(question, other)
+    assert "time" not in contradictions(question, same) and "time" not in contradictions(question, counted)
+    # news leaves its own year and the ones beside it unsaid ("the election next year", in an article of 2004); an
+    # undated passage may be written after every year it states
+    news = analyse_question(parse("Which party will win the election in 2005?"))
+    assert news.dated
+    dated = _sentence(parse, "Labour will win the election, as it did in 2001, said Mr Milburn.")
+    assert "time" not in contradictions(news, dated)
+    dated.passage = dated.passage.model_copy(update={"date": dt.date(2004, 11, 20)})
+    assert "time" not in contradictions(news, dated)
+    dated.passage = dated.passage.model_copy(update={"date": dt.date(2010, 5, 1)})
+    assert "time" in contradictions(news, dated)

@@ -35,10 +35,13 @@ def says_otherwise(question: QuestionAnalysis, sentence: Sentence) -> bool:
 
 
 def asked_words(question: QuestionAnalysis) -> list[str]:
-    """The question's lemmas and words, lower-cased, but not those of its names."""
+    """The question's lemmas and words, lower-cased, but not those of its names nor the measure after "how" ("how
+    *fast* did it grow" asks the rate, whatever it was: "grew 6.1%, slower than in 2003" answers it)."""
     named = {w for name in question.names for w in name.lower().split()}
-    words = [f.lemma for f in question.focus] + re.findall(r"[a-z]+", question.text.lower())
-    return [w for w in dict.fromkeys(words) if w not in named]
+    text = question.text.lower()
+    measures = set(re.findall(r"^(?:[a-z]+\s+)?how\s+([a-z]+)", text))  # the wh-phrase's: "(by) how much"
+    words = [f.lemma for f in question.focus] + re.findall(r"[a-z]+", text)
+    return [w for w in dict.fromkeys(words) if w not in named and w not in measures]
 
 
 def negates(sentence: Sentence, asked: list[str]) -> bool:

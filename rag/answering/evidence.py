@@ -121,16 +121,19 @@ def match_terms(question: QuestionAnalysis, sentences: list[Sentence], query_vec
                 if not opposed(qlemmas[r], lemmas[c])}  # word vectors put antonyms close: "rose" ~ "fell"
     weights = coverage_weights(question, store)
     total = sum(weights.values())
+    ranks = {f.term for f in focus if f.lemma in ORDINAL_WORDS}  # the only terms `_same_rank` can match
     for sentence in sentences:
         sentence.similarity = float(sentence.vector @ query_vector)
         matches: dict[str, tuple[float, list[int]]] = {}
         for token in sentence.span:
             own = token_terms(token.text)
             lemma = token.lemma_.lower()
+            noun = token.pos_ == "NOUN"
             for f in focus:
-                strength = 1.0 if f.term in own or _same_rank(f.lemma, token) else settings.soft_match_weight * (
-                    1.0 if (token.pos_ == "NOUN" or len(f.lemma) > len(lemma)) and _agent_of(f.lemma, lemma)
-                    else soft.get((f.lemma, lemma), 0.0))  # the agent noun is the longer word: "former" is none
+                strength = 1.0 if f.term in own or f.term in ranks and _same_rank(f.lemma, token) \
+                    else settings.soft_match_weight * (
+                        1.0 if (noun or len(f.lemma) > len(lemma)) and _agent_of(f.lemma, lemma)
+                        else soft.get((f.lemma, lemma), 0.0))  # the agent noun is the longer word: "former" is none
                 if strength <= 0:
                     continue
                 best, where = matches.get(f.term, (0.0, []))
@@ -158,6 +161,7 @@ def _same_rank(lemma: str, token) -> bool:
     return token.doc[token.i - 1].lower_ in ("number", "no", "no.") and token.lower_ in (str(n), NUMBER_WORDS[n])
 
 
+@lru_cache(maxsize=100_000)  # asked for every word of every sentence against every question word
 def _agent_of(one: str, other: str) -> bool:
     """One lemma names the doer of the other's action: "chair" / "chairman", "lead" / "leader", "win" / "winner"
     (English agent nouns, which the word vectors often do not put close to their verbs)."""

@@ -27,7 +27,7 @@ from rag.answering.quantities import normalise_figure
 from rag.answering.question import ARTICLE_NOUNS, BYLINE_VERBS, WRITER_NOUNS, QuestionAnalysis
 from rag.answering.question_names import PLACE_LABELS
 from rag.answering.reading import QuestionReader
-from rag.answering.rejections import not_an_answer
+from rag.answering.rejections import does_otherwise, not_an_answer
 from rag.answering.roles import LIGHT_VERBS
 from rag.answering.veto import affirms, contradictions
 from rag.answering.scoring import candidate_features, score, sentence_features
@@ -115,9 +115,13 @@ class ExtractiveGenerator(Generator):
             if question.descriptive:
                 out.append(self._describe(sentence, question, shared))
                 continue
+            told_otherwise, kept = False, len(out)
             for candidate in find_candidates(sentence, wanted, plural=question.plural, head=question.head):
                 candidate = trim_known(candidate, known)
                 if not_an_answer(candidate, question, thing):
+                    continue
+                if does_otherwise(candidate, question):
+                    told_otherwise = True
                     continue
                 features = candidate_features(candidate, question, shared, weights_by_term, question_terms)
                 if features["type"] <= 0 or features["in_question"] >= 0.999:
@@ -125,6 +129,8 @@ class ExtractiveGenerator(Generator):
                 candidate.features = features
                 candidate.score = score(features, self.settings.weights)
                 out.append(candidate)
+            if told_otherwise and len(out) == kept and shared["standing"] >= REVERSED_STANDING:
+                vetoes.append((shared["standing"], frozenset({"deed"})))  # a lesser match must say the asked deed
         if question.answer_type == "DESC:reason":
             out = _reason_follows(out)
         out.sort(key=lambda c: -c.score)

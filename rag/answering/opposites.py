@@ -26,7 +26,8 @@ _EXTREMES = (("biggest largest greatest", "smallest"), ("highest", "lowest"), ("
 _OTHERS = (("accept approve agree endorse", "reject refuse veto"), ("support favour favor", "oppose"),
            ("hire recruit", "sack dismiss"), ("allow permit legalise legalize", "ban forbid prohibit outlaw"),
            ("profit surplus", "loss deficit"), ("success successful successfully", "failure fail unsuccessful"),
-           ("valid", "void invalid"), ("survive", "perish"), ("north northern", "south southern"),
+           ("valid", "void invalid"), ("survive", "perish"), ("admit confess", "deny"),
+           ("fast quick quickly rapid rapidly accelerate", "slow slowly"), ("north northern", "south southern"),
            ("east eastern", "west western"), ("maximum", "minimum"), ("male", "female"), ("start begin", "stop cease"),
            # comparatives as written (spaCy lemmatises "higher" to "high"), of the directions and sizes above
            ("higher", "lower"), ("bigger larger greater", "smaller"), ("better", "worse"), ("stronger", "weaker"))

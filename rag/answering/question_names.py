@@ -19,11 +19,12 @@ def misparsed_name(token) -> bool:
 
 PLACE_LABELS = frozenset({"GPE", "LOC"})
 def is_place(token) -> bool:
-    """The object of a preposition names a place: tagged as one, or a proper name after "at" that the small model
-    left untagged, as it often leaves towns of the past ("defeated Totila *at Taginae*"); not one it tags as an
-    organisation, which "at" may be a workplace of ("at Google", "at Chelsea")."""
-    return token.ent_type_ in PLACE_LABELS or token.head.lower_ == "at" and token.pos_ == "PROPN" \
-        and not token.ent_type_
+    """The object of a preposition names a place: tagged as one, or after "at" a proper name that the small model
+    left untagged, as it often leaves towns of the past ("defeated Totila *at Taginae*"), or a named event, which
+    is where it happened ("*at the Battle of* Taginae", "scored *at Euro 2004*"), or a building or ground ("at
+    Wembley"); not one it tags as an organisation, which "at" may be a workplace of ("at Google", "at Chelsea")."""
+    return token.ent_type_ in PLACE_LABELS or token.head.lower_ == "at" and (
+        token.pos_ == "PROPN" and not token.ent_type_ or token.ent_type_ in ("EVENT", "FAC"))
 
 
 def places_in(doc) -> tuple[tuple[str, str, str], ...]:

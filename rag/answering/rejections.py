@@ -10,8 +10,11 @@ from rag.answering.answer_types import HEAD_NOUNS, NAMED
 from rag.answering.candidates import FIGURE_LABELS, HONORIFICS, Candidate
 from rag.answering.constraints import counts_another, measures_another, only_intended, opposite_extreme, \
     priced_for_another
+from rag.answering.dating import years_of
 from rag.answering.naming import mentions, only_numerals, shares_name
-from rag.answering.question import QuestionAnalysis
+from rag.answering.opposites import EXTREME_OPPOSITE
+from rag.answering.question import SAY_VERBS, QuestionAnalysis
+from rag.answering.roles import LIGHT_VERBS, done_by_others, holds, is_named, named_by_of, objects, phrase, subjects
 from rag.answering.scoring import YEAR
 
 
@@ -171,3 +174,70 @@ def _hollow(candidate: Candidate) -> bool:
     """A noun phrase left with no noun, name or figure ("similar", "whose") names nothing ("13th" does)."""
     tokens = candidate.sentence.span.doc[candidate.first:candidate.last]
     return not any(t.pos_ in ("NOUN", "PROPN", "NUM") or any(c.isdigit() for c in t.text) for t in tokens)
+
+
+def does_otherwise(candidate: Candidate, question: QuestionAnalysis) -> bool:
+    """The question asks who did its verb, and the candidate's sentence says otherwise of this candidate: others, by
+    name, do the verb there (`roles.done_by_others`), or the candidate does it to another party or in another
+    year, or only speaks there. A sentence that says so of all its candidates tells what the question was written
+    over."""
+    if question.role != "subj" or not question.verb or question.verb in LIGHT_VERBS or candidate.label not in NAMED:
+        return False
+    # a question of the most or least compares parties: the others a sentence names are those compared ("X led the
+    # way with a 262% rise, while Scotland saw the smallest" for "which region saw the biggest rise")
+    compared = any(w in EXTREME_OPPOSITE for w in re.findall(r"[a-z]+", question.text.lower()))
+    return not compared and done_by_others(candidate.sentence.span, candidate.first, candidate.last, question.verb) \
+        or _own_deed_differs(candidate, question) or _only_reports(candidate, question)
+
+
+# verbs that only report what someone says, and the verbs of speech acts, which a sentence reporting them may tell
+# by a verb of saying ("denied a report" is answered by "X told the party leader ...")
+REPORTING_VERBS = frozenset("say tell add claim argue warn explain insist admit announce reveal state comment".split())
+SPEECH_ACTS = SAY_VERBS | frozenset("deny confirm accuse criticise criticize praise blame urge promise predict "
+                                    "reject dismiss condemn welcome".split())
+
+
+def _only_reports(candidate: Candidate, question: QuestionAnalysis) -> bool:
+    """A person who only speaks in the sentence ("Tim Warner, spokesman for Finjan, *said* ...") did not do what the
+    question asks when the sentence holds neither its verb nor a word for it ("who wrote the Bofra virus")."""
+    if candidate.label not in ("PERSON", "PROPN") or question.verb in REPORTING_VERBS | SPEECH_ACTS:
+        return False
+    said = [f.term for f in question.focus if f.lemma == question.verb]
+    if not said or any(term in candidate.sentence.matches for term in said):
+        return False
+    token = candidate.sentence.span.doc[candidate.first:candidate.last].root
+    while token.dep_ in ("compound", "appos", "conj") and token.head.i != token.i:
+        token = token.head
+    if token.dep_ != "nsubj" or token.head.lemma_.lower() not in REPORTING_VERBS:
+        return False
+    # what is said of the speaker themself may be the deed in other words ("Blunkett said *he* was quitting")
+    return not any(t.lower_ in _SELF for c in token.head.children if c.dep_ in ("ccomp", "xcomp") for t in c.subtree)
+
+
+_SELF = frozenset("he she they his her their him them i my we our".split())
+
+
+def _own_deed_differs(candidate: Candidate, question: QuestionAnalysis) -> bool:
+    """The candidate does the asked verb, but each time to another named party than the question's ("Alfonso I
+    captured *Zaragoza* in 1118" for "who captured Huesca in 1118") or in another year ("Mehmed I reunited the
+    realm *in 1413*" for "who reunited it in 1444"): it did something else."""
+    span = candidate.sentence.span
+    own = [t for t in span if t.pos_ == "VERB" and t.lemma_.lower() == question.verb and any(
+        holds(s, candidate.first, candidate.last) for s in subjects(t))]
+    if not own:
+        return False
+    # only where the sentence names the question's party too, as another's: "Peter I took *Huesca* in 1096, and
+    # Alfonso I captured Zaragoza"; not "Chelsea beat Spurs" for "who beat Tottenham" (another name for it)
+    patients = [name for verb, name in question.patients if verb == question.verb and mentions(span.text, name)]
+    if patients and all(_done_to_another(t, patients) for t in own):
+        return True
+    asked_years = {year for word, year in question.dated if word == question.verb}
+    years = years_of(span)
+    return bool(asked_years) and all(years.get(t.i) and not years[t.i] & asked_years for t in own)
+
+
+def _done_to_another(verb, names: list[str]) -> bool:
+    """The verb is done to named parties only, none of them one of `names`."""
+    done_to = [named_by_of(o) for o in objects(verb)]
+    return bool(done_to) and all(is_named(o) and not any(shares_name(phrase(o), n) for n in names) for o in done_to)
+

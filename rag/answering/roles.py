@@ -58,13 +58,26 @@ def phrase(token) -> str:
     for child in token.children:
         if child.dep_ in _CLAUSES:
             skip.update(t.i for t in child.subtree)
-    return " ".join(t.text for t in token.subtree if t.i not in skip)
+    words = " ".join(t.text for t in token.subtree if t.i not in skip)
+    return f"{token.doc[token.i - 1].text} {words}" if _regnal(token) else words
 
 
 def is_named(token) -> bool:
     """The noun phrase is a name ("Duke William II of Normandy", "Chelsea"), not a description that may be the same
     party's second reference ("the 73-year-old former Chelsea chairman") or a pronoun."""
-    return token.pos_ == "PROPN" or (token.ent_type_ in NAME_LABELS and token.pos_ != "PRON")
+    return token.pos_ == "PROPN" or (token.ent_type_ in NAME_LABELS and token.pos_ != "PRON") or _regnal(token)
+
+
+def _regnal(token) -> bool:
+    """A regnal numeral the small parser takes for the pronoun and subject ("Mehmed *I* reunited"), its name before
+    it (which the parser may call a noun or a verb): the numeral stands for the whole name. Not the pronoun after
+    an opening word ("Today I", "Then I") or before a present verb ("Perhaps I *am*")."""
+    if token.text != "I" or token.pos_ != "PRON" or token.i == 0:
+        return False
+    before, after = token.doc[token.i - 1], token.nbor(1) if token.i + 1 < len(token.doc) else None
+    return before.is_title and before.pos_ in ("PROPN", "NOUN", "VERB") and not before.is_stop \
+        and before.dep_ != "pobj" and before.ent_type_ not in ("DATE", "TIME", "GPE", "LOC", "ORG", "NORP") \
+        and (after is None or after.tag_ not in ("VBP", "MD"))  # not "In *Spain* I won", "Then I", "I am"
 
 
 def actors(doc, names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
@@ -157,7 +170,7 @@ def something_else(span, undergoers_: tuple[tuple[str, str], ...], names: tuple[
     question's own: it reports what was done to something else ("conquered *Majorca*" for "who conquered
     Sardinia")."""
     for verb, name in undergoers_:
-        done_to = [_named_by_of(o) for t in span if t.pos_ == "VERB" and t.lemma_.lower() == verb for o in objects(t)]
+        done_to = [named_by_of(o) for t in span if t.pos_ == "VERB" and t.lemma_.lower() == verb for o in objects(t)]
         if not done_to or mentions(span.text, name) or any(
                 not is_named(o) or any(shares_name(phrase(o), n) for n in (name, *names)) for o in done_to):
             continue
@@ -165,7 +178,7 @@ def something_else(span, undergoers_: tuple[tuple[str, str], ...], names: tuple[
     return False
 
 
-def _named_by_of(token):
+def named_by_of(token):
     """A common noun named by its "of" phrase stands for the name: "the port *of Caffa*", "the city of Bursa"."""
     if is_named(token):
         return token
@@ -183,3 +196,35 @@ def roles_reversed(span, undergoers_: tuple[tuple[str, str], ...]) -> bool:
         if any(is_named(s) and shares_name(phrase(s), name) for t in instances for s in subjects(t)):
             return True
     return False
+
+
+def done_by_others(span, first: int, last: int, verb: str) -> bool:
+    """The sentence says who does the asked verb, by name each time, and the candidate (tokens `first` to `last`)
+    is none of them: "Mehmed I reunited the realm in 1413, and his son *Murad II* restored ..." does not make Murad
+    II who reunited it. A pronoun or a description as a subject may be anyone, so it decides nothing; nor does a
+    subject of a verb done to each other ("Blair met Bush" answers "who met Blair")."""
+    if verb in RECIPROCAL_VERBS:
+        return False
+    instances = [t for t in span if t.pos_ == "VERB" and t.lemma_.lower() == verb]
+    doers = [s for t in instances for s in subjects(t)]
+    if not doers or not all(is_named(s) for s in doers):
+        return False
+    if any(holds(s, first, last) for s in doers):
+        return False
+    label = span.doc[first].ent_type_
+    if label and all(s.ent_type_ and s.ent_type_ != label for s in doers):
+        return False  # another kind of party than the doers: "Ruslana won Eurovision for *Ukraine*"
+    # a party the verb is done with or for shares the deed: "founded Microsoft *with Paul Allen*", "signed Drogba
+    # *for Chelsea*"
+    return not any(c.dep_ == "prep" and c.lower_ in _SHARING and any(first <= w.i < last for w in c.subtree)
+                   for t in instances for c in t.children)
+
+
+_SHARING = frozenset("with for alongside beside behalf".split())
+
+
+def holds(subject, first: int, last: int) -> bool:
+    """The subject's phrase (with the name before a regnal numeral) holds a token of `first` to `last`."""
+    if _regnal(subject) and first <= subject.i - 1 < last:
+        return True
+    return any(first <= t.i < last for t in subject.subtree)

@@ -29,7 +29,7 @@ import re
 
 from rag.answering.answer_types import NAMING_VERBS, compatibility
 from rag.answering.candidates import NUMERIC_LABELS, Candidate, named_as
-from rag.answering.dating import relative_years
+from rag.answering.dating import RELATIVE_YEAR, relative_years
 from rag.answering.evidence import EvidenceStore, Sentence, coverage_of, token_terms
 from rag.answering.naming import mentions
 from rag.answering.quantities import UNIT_KINDS, unit_kind
@@ -182,12 +182,14 @@ def _governor(token):
 
 
 def _vague(candidate: Candidate, question: QuestionAnalysis) -> bool:
-    """A time without a clock reading ("Friday night"; "midnight" is one) for "what time", or a date without a day
-    for "what date"."""
+    """A time without a clock reading ("Friday night"; "midnight" is one) for "what time", a date without a day
+    for "what date", or one without a year for "what year" ("the 17th century", "last spring")."""
     if question.answer_type == "NUM:time" and candidate.label == "TIME":
         return not any(ch.isdigit() for ch in candidate.text) and _CLOCK_WORD.search(candidate.text) is None
     if question.head == "date" and candidate.label == "DATE":
         return _DAY.search(candidate.text) is None
+    if question.head == "year" and candidate.label == "DATE":  # news's "last year" is a year of its date
+        return YEAR.search(candidate.text) is None and not RELATIVE_YEAR.search(candidate.text)
     return False
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from rag.answering.conditions import other_time, shares_time
 from rag.answering.constraints import elsewhere
-from rag.answering.dating import dated_otherwise
+from rag.answering.dating import dated_otherwise, other_years_only
 from rag.answering.contradiction import asked_words, denies, says_asked, says_otherwise
 from rag.answering.evidence import Sentence
 from rag.answering.naming import mentions, shares_name
@@ -37,7 +37,9 @@ def contradictions(question: QuestionAnalysis, sentence: Sentence) -> frozenset[
         kinds.add("object")
     if elsewhere(question, sentence):
         kinds.add("place")
-    if other_time(question.text, sentence.text) or dated_otherwise(question.dated, sentence.span):
+    years = {year for _, year in question.dated}  # years the question dates a word to ("defending X *in 1402*")
+    if other_time(question.text, sentence.text) or dated_otherwise(question.dated, sentence.span) \
+            or other_years_only(years, sentence, sentence.passage.date):
         kinds.add("time")
     return frozenset(kinds)
 
@@ -52,6 +54,10 @@ def affirms(kind: str, question: QuestionAnalysis, sentence: Sentence) -> bool:
                    for t in sentence.span for verb, name in done_to)
     if kind == "place":
         return any(_placed_in(sentence, place) for _, _, place in question.places)
+    if kind == "deed":  # the asked verb done to the asked party or in the asked year
+        return any(t.lemma_.lower() == question.verb and any(shares_name(phrase(o), name) for o in objects(t))
+                   for t in sentence.span for _, name in question.patients) \
+            or any(year in sentence.text for _, year in question.dated)
     if kind == "time":
         return shares_time(question.text, sentence.text) or any(year in sentence.text for _, year in question.dated)
     if kind == "negation":
