@@ -10,7 +10,7 @@ import re
 from rag.answering.evidence import Sentence
 from rag.answering.opposites import OPPOSITE, SIDE, says_opposite
 from rag.answering.question import FAILING_VERBS, QuestionAnalysis
-from rag.answering.roles import LIGHT_VERBS
+from rag.answering.roles import LIGHT_VERBS, uses_of
 
 # what says that something did not happen or is not so, besides a negated verb ("*failed* to", "*without*"); "no"
 # is also "No 10", which only lets a sentence through
@@ -95,7 +95,7 @@ def denies(span, verb: str | None, every: bool = True) -> bool:
     negated use of the verb is enough ("the RMT did *not accept* it")."""
     if verb is None or verb in LIGHT_VERBS:
         return False
-    instances = [t for t in span if t.pos_ == "VERB" and t.lemma_.lower() == verb]
+    instances = uses_of(span, verb)
     if any(w.lower_ in _DEGREE_WORDS for t in instances for w in t.subtree):
         return False  # "did not score *more than* one goal", "not ... *until* March": it happened, less or later
     negated = [_negated_verb(t) or t.dep_ == "xcomp" and (t.head.lemma_.lower() in FAILING_VERBS

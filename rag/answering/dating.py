@@ -89,12 +89,14 @@ def other_years_only(asked: set[str], sentence, date: dt.date | None) -> bool:
     alone: not "1500 soldiers", nor the ends of a range ("535 to 554")."""
     if not asked:
         return False
-    if date is not None and any(abs(int(y) - date.year) <= 1 for y in asked):
-        return False
-    stated = [int(t.text) for t in sentence.span.doc if is_year(t)]
-    if date is None and any(int(y) > max(stated, default=0) for y in asked):
-        return False
-    window = [s for s in (sentence.previous, sentence, sentence.next) if s is not None]
+    if date is not None:
+        if any(abs(int(y) - date.year) <= 1 for y in asked):
+            return False
+    else:
+        latest = max((int(t.text) for t in sentence.span.doc if is_year(t)), default=0)
+        if any(int(y) > latest for y in asked):
+            return False
+    window = sentence.window()
     if any(RELATIVE_YEAR.search(s.text) or any(y in s.text for y in asked) for s in window):
         return False
     return any(is_year(t) for s in window for t in s.span)

@@ -14,7 +14,8 @@ from rag.answering.dating import years_of
 from rag.answering.naming import mentions, only_numerals, shares_name
 from rag.answering.opposites import EXTREME_OPPOSITE
 from rag.answering.question import SAY_VERBS, QuestionAnalysis
-from rag.answering.roles import LIGHT_VERBS, done_by_others, holds, is_named, named_by_of, objects, phrase, subjects
+from rag.answering.roles import LIGHT_VERBS, done_by_others, holds, is_named, named_by_of, objects, phrase, \
+    subjects, uses_of
 from rag.answering.scoring import YEAR
 
 
@@ -222,8 +223,8 @@ def _own_deed_differs(candidate: Candidate, question: QuestionAnalysis) -> bool:
     captured *Zaragoza* in 1118" for "who captured Huesca in 1118") or in another year ("Mehmed I reunited the
     realm *in 1413*" for "who reunited it in 1444"): it did something else."""
     span = candidate.sentence.span
-    own = [t for t in span if t.pos_ == "VERB" and t.lemma_.lower() == question.verb and any(
-        holds(s, candidate.first, candidate.last) for s in subjects(t))]
+    own = [t for t in uses_of(span, question.verb) if any(holds(s, candidate.first, candidate.last)
+                                                           for s in subjects(t))]
     if not own:
         return False
     # only where the sentence names the question's party too, as another's: "Peter I took *Huesca* in 1096, and
@@ -240,4 +241,3 @@ def _done_to_another(verb, names: list[str]) -> bool:
     """The verb is done to named parties only, none of them one of `names`."""
     done_to = [named_by_of(o) for o in objects(verb)]
     return bool(done_to) and all(is_named(o) and not any(shares_name(phrase(o), n) for n in names) for o in done_to)
-

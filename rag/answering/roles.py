@@ -21,6 +21,11 @@ RECIPROCAL_VERBS = frozenset("meet marry wed face play draw tie merge partner fi
 _CLAUSES = frozenset({"relcl", "acl", "advcl", "ccomp", "xcomp", "punct", "cc", "conj"})
 
 
+def uses_of(span, verb: str) -> list:
+    """The span's tokens tagged as verbs with this lemma: where the asked verb is done."""
+    return [t for t in span if t.pos_ == "VERB" and t.lemma_.lower() == verb]
+
+
 def subjects(verb, inherit: bool = True, agents: bool = True) -> list:
     """The logical subjects of a verb: its nsubj, or a passive's agent ("conquered *by William*"); with `inherit`, a
     verb without one takes the subject of the verb it is controlled by or coordinated with ("Rollo agreed to
@@ -154,7 +159,7 @@ def someone_else(span, actors_: tuple[tuple[str, str], ...], names: tuple[str, .
     question's own: it reports what someone else did. (A doer the question names otherwise is no conflict: "when
     did Bush meet Blair" is answered by "Blair met Bush".)"""
     for verb, name in actors_:
-        instances = [t for t in span if t.pos_ == "VERB" and t.lemma_.lower() == verb]
+        instances = uses_of(span, verb)
         if not instances:
             continue
         doers = [s for t in instances for s in subjects(t)]
@@ -170,7 +175,7 @@ def something_else(span, undergoers_: tuple[tuple[str, str], ...], names: tuple[
     question's own: it reports what was done to something else ("conquered *Majorca*" for "who conquered
     Sardinia")."""
     for verb, name in undergoers_:
-        done_to = [named_by_of(o) for t in span if t.pos_ == "VERB" and t.lemma_.lower() == verb for o in objects(t)]
+        done_to = [named_by_of(o) for t in uses_of(span, verb) for o in objects(t)]
         if not done_to or mentions(span.text, name) or any(
                 not is_named(o) or any(shares_name(phrase(o), n) for n in (name, *names)) for o in done_to):
             continue
@@ -190,7 +195,7 @@ def roles_reversed(span, undergoers_: tuple[tuple[str, str], ...]) -> bool:
     """The sentence has the question's verb done by the party the question says it was done to, and never done to
     that party: it tells the reverse ("Franz Ferdinand beat Morrissey" for "who beat Franz Ferdinand")."""
     for verb, name in undergoers_:
-        instances = [t for t in span if t.pos_ == "VERB" and t.lemma_.lower() == verb]
+        instances = uses_of(span, verb)
         if any(shares_name(phrase(o), name) for t in instances for o in objects(t)):
             continue
         if any(is_named(s) and shares_name(phrase(s), name) for t in instances for s in subjects(t)):
@@ -205,7 +210,7 @@ def done_by_others(span, first: int, last: int, verb: str) -> bool:
     subject of a verb done to each other ("Blair met Bush" answers "who met Blair")."""
     if verb in RECIPROCAL_VERBS:
         return False
-    instances = [t for t in span if t.pos_ == "VERB" and t.lemma_.lower() == verb]
+    instances = uses_of(span, verb)
     doers = [s for t in instances for s in subjects(t)]
     if not doers or not all(is_named(s) for s in doers):
         return False
