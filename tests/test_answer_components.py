@@ -1166,3 +1166,59 @@ def test_a_window_dated_to_other_years_only_tells_of_other_times(parse):
     assert "time" not in contradictions(news, dated)
     dated.passage = dated.passage.model_copy(update={"date": dt.date(2010, 5, 1)})
     assert "time" in contradictions(news, dated)
+
+
+def test_a_date_without_a_year_is_no_answer_to_what_year(parse):
+    """"In what year did Belisarius lose Rome?" over "the western provinces lost ... in the 5th century": a century
+    names no year, so it is no candidate at all; a year is."""
+    from rag.answering.answer_types import wanted_labels
+    from rag.answering.candidates import find_candidates
+    from rag.answering.scoring import candidate_features
+
+    analysis = analyse_question(parse("In what year did the empire lose Rome?"))
+    wanted = wanted_labels(analysis.answer_type, analysis.named)
+    text = "The empire lost its western provinces in the 5th century and Rome in 1453."
+    types = {c.text: candidate_features(c, analysis, {}, {}, set())["type"]
+             for c in find_candidates(_sentence(parse, text), wanted)}
+    assert types["the 5th century"] == 0.0 and types["1453"] > 0
+
+
+@pytest.mark.parametrize(("text", "number", "label"), [
+    # a year-like figure dating a verb that has its object, or a participle's, is when it happened
+    ("Murad I expanded into the Balkans, took Adrianople around 1369, and created the janissary corps.", "1369",
+     "DATE"),
+    ("Demand was met by the spinning jenny, invented around 1764.", "1764", "DATE"),
+    ("The old bridge was repaired around 1850.", "1850", "DATE"),
+    # with no object, the figure may be what the verb counts: a count
+    ("Police arrested around 1200 during the protests.", "1200", "CARDINAL"),
+    ("The blast hit the market, killing around 1200.", "1200", "CARDINAL"),
+    ("Turnout rose by 1200 in the by-election.", "1200", "CARDINAL"),
+])
+def test_a_year_like_figure_dating_an_event_is_a_time_not_a_count(parse, text, number, label):
+    from rag.answering.candidates import find_candidates
+
+    found = {c.label for c in find_candidates(_sentence(parse, text), frozenset({"DATE", "CARDINAL"}))
+             if number in c.text}
+    assert found == {label}
+
+
+def test_which_of_a_set_named_by_one_noun_offers_no_alternatives(parse):
+    """"Which of Kublai's invasions of Japan ...": Kublai and Japan say which invasions, they are names the evidence
+    must hold, not alternatives the answer is chosen from (as in "which of Jet Airways and Air Sahara")."""
+    analysis = analyse_question(parse("Which of Kublai's invasions of Japan did not fail?"))
+    assert analysis.choices is None and {"Kublai", "Japan"} <= set(analysis.names)
+    clubs = analyse_question(parse("Which of the clubs interested in Edu has the midfielder held talks with?"))
+    assert clubs.choices is None and "Edu" in clubs.names
+    assert analyse_question(parse("Which of Arsenal or Chelsea won the cup?")).choices == "Arsenal or Chelsea"
+
+
+def test_an_irregular_form_of_the_asked_word_is_the_word_itself(parse):
+    """"won" is "win", "said" is "say": the same lemma matches fully, not only as a paraphrase would."""
+    from rag.answering.evidence import match_terms
+    from rag.settings import Settings
+
+    question = analyse_question(parse("Which club did Wenger say will win the league?"))
+    sentence = _sentence(parse, "Wenger said Chelsea won the league.")
+    match_terms(question, [sentence], sentence.vector, _ExactStore(), Settings().answer)
+    strengths = {f.lemma: sentence.matches.get(f.term, (0.0, []))[0] for f in question.focus}
+    assert strengths["win"] == 1.0 and strengths["say"] == 1.0

@@ -63,7 +63,8 @@ def find_candidates(sentence: Sentence, wanted: frozenset[str], plural: bool = F
             (e.label_ in ("DATE", "TIME") or e.label_ in NAMED) and e.start_char - offset <= q.start
             and q.end <= e.end_char - offset for e in ents) or _after_name(sentence, offset + q.start))
         if not inside:
-            take(q.start, q.end, q.label)
+            take(q.start, q.end, "DATE" if q.label == "CARDINAL" and _year_of_event(sentence, offset + q.end)
+                 else q.label)
     for e in ents:
         a, b = e.start_char - offset, e.end_char - offset
         a, b = _trim_determiner(text, a, b) if e.label_ not in NUMERIC_ENTS else (a, b)
@@ -106,6 +107,32 @@ def find_candidates(sentence: Sentence, wanted: frozenset[str], plural: bool = F
     if plural:
         out += _lists(sentence, text, out)
     return out
+
+
+# prepositions that put an event at a time ("took Adrianople *around* 1369", "repaired *in* 1850"); not "by", "from"
+# or "to", which as often give an amount ("rose *by* 1500", "*from* 1200 to 1500")
+_TIME_PREPOSITIONS = frozenset("around about circa c. in since until till before after".split())
+_YEAR_LIKE = re.compile(r"1\d{3}|20\d\d")
+
+
+def _year_of_event(sentence: Sentence, end: int) -> bool:
+    """The number ending at passage offset `end` is a year-like figure that dates a verb's event, so a time, not a
+    count: tagged a date by spaCy, or after a preposition of time on a verb that already has its object ("took
+    Adrianople around 1369") or is a participle without a subject ("a spinning jenny, invented around 1764"). A
+    verb with no object may be counting ("police arrested around 1200")."""
+    token = next((t for t in sentence.span if t.idx + len(t.text) == end), None)
+    if token is None or not _YEAR_LIKE.fullmatch(token.text):
+        return False
+    if token.ent_type_ == "DATE":
+        return True
+    preposition = token.head
+    verb = preposition.head
+    if token.dep_ != "pobj" or preposition.lower_ not in _TIME_PREPOSITIONS or verb.pos_ != "VERB":
+        return False
+    deps = {c.dep_ for c in verb.children}
+    # a past participle; the small model tags one without a subject in a clause of its own a past tense ("invented")
+    participle = verb.tag_ == "VBN" or verb.tag_ == "VBD" and verb.dep_ in ("acl", "advcl")
+    return "dobj" in deps or "auxpass" in deps or participle and not deps & {"nsubj", "nsubjpass", "aux"}
 
 
 _NOUN_DEPS = frozenset({"nsubj", "nsubjpass", "dobj", "pobj", "attr", "appos", "conj"})

@@ -130,7 +130,8 @@ def match_terms(question: QuestionAnalysis, sentences: list[Sentence], query_vec
             lemma = token.lemma_.lower()
             noun = token.pos_ == "NOUN"
             for f in focus:
-                strength = 1.0 if f.term in own or f.term in ranks and _same_rank(f.lemma, token) \
+                strength = 1.0 if f.term in own or f.soft and f.lemma == lemma \
+                    or f.term in ranks and _same_rank(f.lemma, token) \
                     else settings.soft_match_weight * (
                         1.0 if (noun or len(f.lemma) > len(lemma)) and _agent_of(f.lemma, lemma)
                         else soft.get((f.lemma, lemma), 0.0))  # the agent noun is the longer word: "former" is none

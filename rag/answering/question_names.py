@@ -53,11 +53,13 @@ def preposition_of(doc, wh) -> str | None:
 
 
 def choices_in(doc, wh) -> set[int]:
-    """Token indices of the alternatives in "which of A and B": what the answer is chosen from."""
+    """Token indices of the alternatives in "which of A and B": what the answer is chosen from. Not a set named by
+    one noun ("which of *Kublai's invasions of Japan*", "which of the clubs interested in Edu"): its modifiers say
+    which set, and its members are no alternatives the question gives."""
     if wh is None or wh.lower_ not in ("which", "who") or wh.i + 1 >= len(doc) or doc[wh.i + 1].lower_ != "of":
         return set()
     obj = next((c for c in doc[wh.i + 1].children if c.dep_ == "pobj"), None)
-    if obj is None or obj.pos_ == "PRON":
+    if obj is None or obj.pos_ == "PRON" or not any(c.dep_ in ("conj", "appos") for c in obj.children):
         return set()
     return {t.i for t in obj.subtree}
 

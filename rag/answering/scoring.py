@@ -91,8 +91,7 @@ def candidate_features(candidate: Candidate, question: QuestionAnalysis, shared:
     features["type"] = compatibility(question.answer_type, candidate.label, question.named)
     if question.answer_type == "ENTY:other" and question.head and candidate.label in NUMERIC_LABELS:
         features["type"] *= OTHER_HEAD_FIGURE  # "what *disease*", "what *campaign*": a thing, not a date or figure
-    if _vague(candidate, question):
-        features["type"] *= VAGUE_TIME
+    features["type"] *= _precision(candidate, question)
     kind = unit_kind(candidate.text) if candidate.label == "QUANTITY" and question.answer_type in UNIT_KINDS else None
     if kind is not None and kind != question.answer_type:
         features["type"] *= OTHER_UNIT  # "how fast": "two feet" measures a length, "1.35km/h" a speed
@@ -181,16 +180,18 @@ def _governor(token):
     return head
 
 
-def _vague(candidate: Candidate, question: QuestionAnalysis) -> bool:
-    """A time without a clock reading ("Friday night"; "midnight" is one) for "what time", a date without a day
-    for "what date", or one without a year for "what year" ("the 17th century", "last spring")."""
+def _precision(candidate: Candidate, question: QuestionAnalysis) -> float:
+    """How far a time is as precise as asked: a time without a clock reading ("Friday night"; "midnight" is one)
+    for "what time", or a date without a day for "what date", counts VAGUE_TIME; a date without a year for "what
+    year" ("the 17th century", "last spring") is none, since it names no year (news's "last year" does)."""
     if question.answer_type == "NUM:time" and candidate.label == "TIME":
-        return not any(ch.isdigit() for ch in candidate.text) and _CLOCK_WORD.search(candidate.text) is None
+        vague = not any(ch.isdigit() for ch in candidate.text) and _CLOCK_WORD.search(candidate.text) is None
+        return VAGUE_TIME if vague else 1.0
     if question.head == "date" and candidate.label == "DATE":
-        return _DAY.search(candidate.text) is None
-    if question.head == "year" and candidate.label == "DATE":  # news's "last year" is a year of its date
-        return YEAR.search(candidate.text) is None and not RELATIVE_YEAR.search(candidate.text)
-    return False
+        return VAGUE_TIME if _DAY.search(candidate.text) is None else 1.0
+    if question.head == "year" and candidate.label == "DATE":
+        return 1.0 if YEAR.search(candidate.text) or RELATIVE_YEAR.search(candidate.text) else 0.0
+    return 1.0
 
 
 def _named_by_head(doc, candidate: Candidate, question: QuestionAnalysis) -> bool:
