@@ -118,8 +118,9 @@ _YEAR_LIKE = re.compile(r"1\d{3}|20\d\d")
 def _year_of_event(sentence: Sentence, end: int) -> bool:
     """The number ending at passage offset `end` is a year-like figure that dates a verb's event, so a time, not a
     count: tagged a date by spaCy, or after a preposition of time on a verb that already has its object ("took
-    Adrianople around 1369") or is a participle without a subject ("a spinning jenny, invented around 1764"). A
-    verb with no object may be counting ("police arrested around 1200")."""
+    Adrianople around 1369") or is a participle without a subject or agent ("a spinning jenny, invented around
+    1764"). A verb with no object may be counting ("police arrested around 1200"), a passive its sum ("were paid
+    around 1500")."""
     token = next((t for t in sentence.span if t.idx + len(t.text) == end), None)
     if token is None or not _YEAR_LIKE.fullmatch(token.text):
         return False
@@ -130,9 +131,12 @@ def _year_of_event(sentence: Sentence, end: int) -> bool:
     if token.dep_ != "pobj" or preposition.lower_ not in _TIME_PREPOSITIONS or verb.pos_ != "VERB":
         return False
     deps = {c.dep_ for c in verb.children}
-    # a past participle; the small model tags one without a subject in a clause of its own a past tense ("invented")
+    if "agent" in deps or preposition.i > 0 and token.doc[preposition.i - 1].pos_ == "ADP":
+        return False  # "viewed by around 1500": who did it, counted
+    # a past participle; the small model tags one without a subject in a clause of its own a past tense ("invented").
+    # Not a passive with its subject: "victims were paid around 1200 each" may be the sum
     participle = verb.tag_ == "VBN" or verb.tag_ == "VBD" and verb.dep_ in ("acl", "advcl")
-    return "dobj" in deps or "auxpass" in deps or participle and not deps & {"nsubj", "nsubjpass", "aux"}
+    return "dobj" in deps or participle and not deps & {"nsubj", "nsubjpass", "aux", "auxpass"}
 
 
 _NOUN_DEPS = frozenset({"nsubj", "nsubjpass", "dobj", "pobj", "attr", "appos", "conj"})

@@ -129,8 +129,10 @@ def match_terms(question: QuestionAnalysis, sentences: list[Sentence], query_vec
             own = token_terms(token.text)
             lemma = token.lemma_.lower()
             noun = token.pos_ == "NOUN"
+            verb = token.pos_ == "VERB"  # an irregular verb's forms are one word ("won" / "win"); other lemmas
+            # shared by different words are not ("maternity *leave*" / "left", "high" / "highest" is one by its stem)
             for f in focus:
-                strength = 1.0 if f.term in own or f.soft and f.lemma == lemma \
+                strength = 1.0 if f.term in own or f.soft and verb and f.lemma == lemma \
                     or f.term in ranks and _same_rank(f.lemma, token) \
                     else settings.soft_match_weight * (
                         1.0 if (noun or len(f.lemma) > len(lemma)) and _agent_of(f.lemma, lemma)

@@ -59,9 +59,19 @@ def choices_in(doc, wh) -> set[int]:
     if wh is None or wh.lower_ not in ("which", "who") or wh.i + 1 >= len(doc) or doc[wh.i + 1].lower_ != "of":
         return set()
     obj = next((c for c in doc[wh.i + 1].children if c.dep_ == "pobj"), None)
-    if obj is None or obj.pos_ == "PRON" or not any(c.dep_ in ("conj", "appos") for c in obj.children):
+    if obj is None or obj.pos_ == "PRON" or not any(t.dep_ in ("conj", "appos") and not _in_phrase(t, obj)
+                                                   for t in obj.subtree):
         return set()
     return {t.i for t in obj.subtree}
+
+
+def _in_phrase(token, top) -> bool:
+    """`token` hangs from `top` through a preposition ("invasions *of Japan and Korea*"), not as part of it."""
+    while token.i != top.i and token.head.i != token.i:
+        token = token.head
+        if token.pos_ == "ADP" and token.i != top.i:
+            return True
+    return False
 
 
 def names_in(doc, wh, choices: set[int] = frozenset()) -> tuple[tuple[str, ...], tuple[str, ...]]:

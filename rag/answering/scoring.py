@@ -61,6 +61,7 @@ OTHER_UNIT = 0.3  # a quantity whose unit measures another thing than asked (set
 LEVEL_NOT_CHANGE = 0.5
 _DAY = re.compile(r"(?<![\d.,])(?:[12]?\d|3[01])(?:st|nd|rd|th)?(?![\d.,])|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|"
                   r"\b(?:today|yesterday|tomorrow)\b", re.I)
+_CENTURY = re.compile(r"\b(?:century|centuries|millennium|millennia)\b", re.I)
 _CLOCK_WORD = re.compile(r"\b(?:midnight|noon|midday|o'clock)\b", re.I)  # clock readings in words
 FEATURES = ("type", "similarity", "coverage", "window", "names", "proximity", "dependency", "head", "in_question",
             "rank", "number", "verb", "role", "previous", "standing", "aside", "conflict")
@@ -182,15 +183,17 @@ def _governor(token):
 
 def _precision(candidate: Candidate, question: QuestionAnalysis) -> float:
     """How far a time is as precise as asked: a time without a clock reading ("Friday night"; "midnight" is one)
-    for "what time", or a date without a day for "what date", counts VAGUE_TIME; a date without a year for "what
-    year" ("the 17th century", "last spring") is none, since it names no year (news's "last year" does)."""
+    for "what time", a date without a day for "what date", or one without a year for "what year" ("the early 90s",
+    "two years ago") counts VAGUE_TIME; a century for "what year" is none, since it names a hundred years."""
     if question.answer_type == "NUM:time" and candidate.label == "TIME":
         vague = not any(ch.isdigit() for ch in candidate.text) and _CLOCK_WORD.search(candidate.text) is None
         return VAGUE_TIME if vague else 1.0
     if question.head == "date" and candidate.label == "DATE":
         return VAGUE_TIME if _DAY.search(candidate.text) is None else 1.0
     if question.head == "year" and candidate.label == "DATE":
-        return 1.0 if YEAR.search(candidate.text) or RELATIVE_YEAR.search(candidate.text) else 0.0
+        if YEAR.search(candidate.text) or RELATIVE_YEAR.search(candidate.text):
+            return 1.0
+        return 0.0 if _CENTURY.search(candidate.text) else VAGUE_TIME  # "the early 90s", "two years ago": vague
     return 1.0
 
 
