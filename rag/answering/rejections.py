@@ -5,6 +5,7 @@ opposite extreme, a planned figure for a question about what happened."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rag.answering.answer_types import HEAD_NOUNS, NAMED
 from rag.answering.candidates import FIGURE_LABELS, HONORIFICS, Candidate
@@ -184,11 +185,16 @@ def does_otherwise(candidate: Candidate, question: QuestionAnalysis) -> bool:
     over."""
     if question.role != "subj" or not question.verb or question.verb in LIGHT_VERBS or candidate.label not in NAMED:
         return False
-    # a question of the most or least compares parties: the others a sentence names are those compared ("X led the
-    # way with a 262% rise, while Scotland saw the smallest" for "which region saw the biggest rise")
-    compared = any(w in EXTREME_OPPOSITE for w in re.findall(r"[a-z]+", question.text.lower()))
-    return not compared and done_by_others(candidate.sentence.span, candidate.first, candidate.last, question.verb) \
+    span = candidate.sentence.span
+    return not _compares(question.text) and done_by_others(span, candidate.first, candidate.last, question.verb) \
         or _own_deed_differs(candidate, question) or _only_reports(candidate, question)
+
+
+@lru_cache(maxsize=1024)  # asked for every named candidate of every sentence, of the same question
+def _compares(question: str) -> bool:
+    """A question of the most or least compares parties: the others a sentence names are those compared ("X led the
+    way with a 262% rise, while Scotland saw the smallest" for "which region saw the biggest rise")."""
+    return any(w in EXTREME_OPPOSITE for w in re.findall(r"[a-z]+", question.lower()))
 
 
 # verbs that only report what someone says, and the verbs of speech acts, which a sentence reporting them may tell
