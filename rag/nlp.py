@@ -23,10 +23,12 @@ class Analyzer:
 
     def __init__(self, settings: NlpSettings):
         import spacy
+        from thinc.api import use_ops
 
         self.settings = settings
         try:
-            self.nlp = spacy.load(settings.model)
+            with use_ops("numpy", use_blis=settings.matmul == "blis"):  # the layers keep the ops they are built with
+                self.nlp = spacy.load(settings.model)
         except (OSError, ImportError) as exc:
             raise ModelLoadError(
                 f"cannot load the spaCy pipeline {settings.model!r} ({str(exc).splitlines()[0][:160]}). "

@@ -1234,3 +1234,21 @@ def test_an_irregular_form_of_the_asked_word_is_the_word_itself(parse):
     leave = _sentence(parse, "Smith took maternity leave from the firm.")
     match_terms(left, [leave], leave.vector, _ExactStore(), Settings().answer)
     assert all(leave.matches.get(f.term, (0.0, []))[0] < 1.0 for f in left.focus if f.lemma == "leave")
+
+
+def test_numpy_matmul_gives_the_parse_thinc_blis_gives():
+    """The pipeline's matrices go to numpy's BLAS (faster here); a parse and its entities must not change for it."""
+    from rag.nlp import Analyzer
+
+    fast, reference = Analyzer(NlpSettings()), Analyzer(NlpSettings(matmul="blis"))
+    assert not fast.nlp.get_pipe("ner").model.ops.use_blis
+    assert reference.nlp.get_pipe("ner").model.ops.use_blis
+    texts = ["Novartis has announced 5.65bn euros ($7.4bn; £3.9bn) of purchases, the Swiss firm said on Tuesday.",
+             "The Normans took their name from the Norsemen who settled in the region in the 10th century.",
+             "Hangzhou aims to narrow the urban-rural income ratio to 1.7:1 by 2025, the city government said."]
+
+    def analysis(analyzer):
+        return [[(t.text, t.tag_, t.lemma_, t.dep_, t.head.i, t.ent_iob_, t.ent_type_) for t in doc]
+                for doc in analyzer.nlp.pipe(texts)]
+
+    assert analysis(fast) == analysis(reference)
