@@ -1252,3 +1252,52 @@ def test_numpy_matmul_gives_the_parse_thinc_blis_gives():
                 for doc in analyzer.nlp.pipe(texts)]
 
     assert analysis(fast) == analysis(reference)
+
+
+@pytest.mark.parametrize(("question", "direction"), [
+    ("From which city did the emperor move his capital?", "source"),
+    ("Which club did the striker move to?", "goal"),
+    ("To what figure did the Labor Department revise the jobs gains?", "goal"),
+    ("From where did the rioters escape?", "source"),
+    ("Through which port did the plague enter England?", None),  # neither side
+    ("Which club did the striker join?", None),
+    ("Up to how much would the grants be worth?", None),  # a bound, not a goal
+])
+def test_the_direction_a_question_asks(parse, question, direction):
+    assert analyse_question(parse(question)).direction == direction
+
+
+def test_fixed_phrases_and_dates_move_nothing(parse):
+    for question in ("How many jobs could be lost, according to the Observer?",
+                     "What profit did Lenovo make in the three months to December?",
+                     "How much did profits rise compared to last year's results?"):
+        assert analyse_question(parse(question)).moves == (), question
+    assert analyse_question(parse("How much did the US cut from Medicaid?")).moves == (("cut", "source", "medicaid"),)
+
+
+@pytest.mark.parametrize(("question", "sentence", "reversed_"), [
+    # a noun of the question moved the other way by the same verb
+    ("What did the engine pump into mines?", "The engine was used to pump water from mines.", True),
+    ("What did the engine pump from mines?", "The engine was used to pump water from mines.", False),
+    ("What did the engine pump into mines?", "Water was pumped into the mines, and later pumped from them.", False),
+    ("How much did the US cut from Medicaid?", "The budget cuts $60bn from Medicaid.", False),
+    ("How much did the US add to Medicaid?", "The budget cuts $60bn from Medicaid.", False),  # another verb
+    # only lacking the asked direction is no denial: the source may be told elsewhere
+    ("From which club did the striker move?", "The striker, formerly of Ajax, moved to Chelsea in May.", False),
+])
+def test_a_sentence_moving_the_other_way_says_otherwise(parse, question, sentence, reversed_):
+    from rag.answering.directions import reverses_direction
+
+    analysis = analyse_question(parse(question))
+    assert reverses_direction(parse(sentence)[:], analysis.moves) is reversed_
+
+
+def test_the_other_directions_object_does_not_answer(parse):
+    from rag.answering.directions import against_direction
+
+    doc = parse("The striker moved from Ajax to Chelsea in May, according to his agent.")
+    token = {t.text: t for t in doc}
+    assert against_direction(token["Ajax"], "goal") and not against_direction(token["Ajax"], "source")
+    assert against_direction(token["Chelsea"], "source") and not against_direction(token["Chelsea"], "goal")
+    assert not against_direction(token["agent"], "source")  # "according to" is no direction
+    assert not against_direction(token["May"], "goal")

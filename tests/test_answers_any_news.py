@@ -201,6 +201,7 @@ CASES = [
     ("How big a stake in the Irish bottling plant is included?", ["3.5m euros"], "uk_business"),
     ("How much does Caldwell expect to save each year?", ["£2m"], "uk_business"),
     ("When was Brewster founded?", ["1847"], "uk_business"),
+    ("Which country did Brewster begin exporting to?", ["Germany"], "uk_business"),
     ("In which decade did Brewster begin exporting to Germany?", ["1980s"], "uk_business"),
     ("On what date did Alan Marsh resign?", ["22 March"], "wire_politics"),
     ("Which MP called for an independent inquiry into the council house sales?", ["Janet Holloway"], "wire_politics"),
@@ -332,6 +333,8 @@ UNANSWERABLE = [
     "Who rebuilt the keep of Harwick Castle in the 16th century?",
     # the names are there, the founding is not: who did it needs the doing
     "Who founded Harwick Castle?",
+    # the article says where Brewster exported to, not where from
+    "From which country did Brewster begin exporting?",
     # the figure counts another maker's tablets ("40,000 Kestrel tablets")
     "How many Orbis tablets were sold in France in the first week?",
     # only planned ("intends to spend £4m"): what was spent is not said

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from rag.answering.directions import reverses_direction
 from rag.answering.evidence import Sentence
 from rag.answering.opposites import OPPOSITE, SIDE, says_opposite
 from rag.answering.question import FAILING_VERBS, QuestionAnalysis
@@ -28,7 +29,7 @@ def says_otherwise(question: QuestionAnalysis, sentence: Sentence) -> bool:
     if not question.negated:
         said = _words(sentence)
         return says_opposite(asked, said) or _negated_adjective(question.adjectives, sentence.span, said) \
-            or denies(sentence.span, question.verb)
+            or denies(sentence.span, question.verb) or reverses_direction(sentence.span, question.moves)
     # an entity asked for ("which club did not ...") is named where the negation is; a reason may follow it
     where = sentence.window() if question.descriptive else [sentence]
     return not any(negates(s, asked) for s in where)

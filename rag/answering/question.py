@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 from rag.answering.answer_types import DESCRIPTIVE, HEAD_NOUNS, NAMING_VERBS, WH_TAGS, WH_WORDS, coarse
 from rag.answering.dating import dated_words
+from rag.answering.directions import asked_direction, directed
 from rag.answering.quantities import find_quantities
 from rag.answering.question_names import NAME_LABELS, choices_in, misparsed_name, names_in, places_in, preposition_of
 from rag.answering.roles import actors, undergoers
@@ -90,6 +91,8 @@ class QuestionAnalysis(BaseModel):
     given: tuple[str, ...] = ()  # figures the conversation already gave: an answer must be new
     choices: str | None = None  # "which of *Jet Airways and Air Sahara*": the answer is one of these, not a given
     preposition: str | None = None  # "*to* what figure ...", "which operator ... rent it *from*": the answer's too
+    direction: str | None = None  # "source" or "goal", of that preposition ("*from* where"): not the other's object
+    moves: tuple[tuple[str, str, str], ...] = ()  # (verb lemma, direction, noun lemma): "pump *into mines*"
     owned: str | None = None  # "which animal's *saliva*", "whose *goal*": the answer is the owner of this noun
     places: tuple[tuple[str, str, str], ...] = ()  # (verb lemma, preposition, place): "sold *in Europe*"
     actors: tuple[tuple[str, str], ...] = ()  # (verb lemma, name): "when did *King Harold II conquer* England"; not
@@ -216,7 +219,7 @@ def analyse_question(doc, classify: HeadClassifier | None = None) -> QuestionAna
         plural=head is not None and head.tag_ in ("NNS", "NNPS"), verb=verb, focus=tuple(unique),
         names=names, details=tuple(dict.fromkeys([*groups, *figures])),
         choices=doc[min(choices):max(choices) + 1].text if choices else None, preposition=preposition_of(doc, wh),
-        owned=_owned(wh, head),
+        direction=asked_direction(doc, wh), moves=directed(doc, wh), owned=_owned(wh, head),
         places=places_in(doc), actors=actors(doc, names), undergoers=undergoers(doc, names),
         patients=undergoers(doc, names, asked_doer=False), kind=_kind(head),
         negated=_negated(doc, verb), alongside=_alongside(doc.text, names),

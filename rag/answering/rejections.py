@@ -12,6 +12,7 @@ from rag.answering.candidates import FIGURE_LABELS, HONORIFICS, Candidate
 from rag.answering.constraints import counts_another, measures_another, only_intended, opposite_extreme, \
     priced_for_another
 from rag.answering.dating import years_of
+from rag.answering.directions import against_direction
 from rag.answering.naming import mentions, only_numerals, shares_name
 from rag.answering.opposites import EXTREME_OPPOSITE
 from rag.answering.question import SAY_VERBS, QuestionAnalysis
@@ -44,9 +45,16 @@ def not_an_answer(candidate: Candidate, question: QuestionAnalysis, thing: bool)
         return True
     if question.head in KIN and question.answer_type.startswith("HUM") and not _kin_said(candidate, question.head):
         return True
+    if question.direction and against_direction(_root(candidate), question.direction):
+        return True
     if question.alongside and question.excluding and _beside_not_with(candidate, question.alongside, question.verb):
         return True
     return opposite_extreme(candidate, question)
+
+
+def _root(candidate: Candidate):
+    """The syntactic head of the candidate's span."""
+    return candidate.sentence.span.doc[candidate.first:candidate.last].root
 
 
 def _other_year(text: str, year: str) -> bool:
