@@ -9,9 +9,9 @@ import re
 
 from rag.answering.directions import reverses_direction
 from rag.answering.evidence import Sentence
-from rag.answering.opposites import OPPOSITE, SIDE, says_opposite
+from rag.answering.opposites import CONVERSE, OPPOSITE, SIDE, says_opposite
 from rag.answering.question import FAILING_VERBS, QuestionAnalysis
-from rag.answering.roles import LIGHT_VERBS, uses_of
+from rag.answering.roles import LIGHT_VERBS, did_the_converse, uses_of
 
 # what says that something did not happen or is not so, besides a negated verb ("*failed* to", "*without*"); "no"
 # is also "No 10", which only lets a sentence through
@@ -29,7 +29,8 @@ def says_otherwise(question: QuestionAnalysis, sentence: Sentence) -> bool:
     if not question.negated:
         said = _words(sentence)
         return says_opposite(asked, said) or _negated_adjective(question.adjectives, sentence.span, said) \
-            or denies(sentence.span, question.verb) or reverses_direction(sentence.span, question.moves)
+            or denies(sentence.span, question.verb) or reverses_direction(sentence.span, question.moves) \
+            or did_the_converse(sentence.span, question.doers, CONVERSE)
     # an entity asked for ("which club did not ...") is named where the negation is; a reason may follow it
     where = sentence.window() if question.descriptive else [sentence]
     return not any(negates(s, asked) for s in where)

@@ -69,6 +69,19 @@ def shares_name(text: str, name: str) -> bool:
         or _abbreviated(name, text)
 
 
+def other_first_name(one: str, other: str) -> bool:
+    """Two full names with the same surname and different first names are two people ("Daniel Ashcombe", "Ruth
+    Ashcombe"): a family, not one person named twice."""
+    a, b = one.split(), other.split()
+    titled = lambda word: word.lower().rstrip(".") in HEAD_NOUNS or word.lower().rstrip(".") in ADDRESS  # noqa: E731
+    return len(a) >= 2 and len(b) >= 2 and a[-1].lower() == b[-1].lower() and a[0].lower() != b[0].lower() \
+        and a[0][:1].isupper() and b[0][:1].isupper() and not titled(a[0]) and not titled(b[0])
+
+
+# forms of address that stand before a surname ("Mr Blair" is Tony Blair)
+ADDRESS = frozenset("mr mrs ms miss dr prof sir dame lord lady saint st".split())
+
+
 def _abbreviated(text: str, name: str) -> bool:
     """`text` has the initials of `name`'s capitalised parts as a word ("PSP" for "PlayStation Portable", "FA" for
     "The Football Association")."""

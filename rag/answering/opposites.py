@@ -33,6 +33,13 @@ _OTHERS = (("accept approve agree endorse", "reject refuse veto"), ("support fav
            ("higher", "lower"), ("bigger larger greater", "smaller"), ("better", "worse"), ("stronger", "weaker"))
 
 
+# converses: one event told from either side, so a reverse only when the same party does the other side ("when did
+# James I *lose* Valencia" is not answered by "James I *conquered* Valencia"; "who lost to Y" is by "Y beat X")
+_CONVERSES = (("lose", "win gain capture seize conquer acquire annex"), ("leave exit quit depart", "enter join arrive"),
+              ("sell", "buy purchase acquire"), ("export", "import"), ("lend", "borrow"), ("open", "close shut"),
+              ("depose overthrow oust topple dethrone", "proclaim crown enthrone elect install"))
+
+
 def _table(pairs: tuple[tuple[str, str], ...]) -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
     """word -> the words of its own side (itself included), and word -> the words of the other side."""
     side: dict[str, frozenset[str]] = {}
@@ -48,6 +55,7 @@ def _table(pairs: tuple[tuple[str, str], ...]) -> tuple[dict[str, frozenset[str]
 _, EXTREME_OPPOSITE = _table(_EXTREMES)
 # superlatives are left to `constraints.opposite_extreme`, which reads the candidate's own clause ("led the way with a
 # 262% rise, while Scotland saw the *smallest*" answers "the biggest rise")
+_, CONVERSE = _table(_CONVERSES)
 SIDE, OPPOSITE = _table(((" ".join(RISE), " ".join(FALL)),) + _OTHERS)
 
 

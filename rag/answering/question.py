@@ -94,9 +94,11 @@ class QuestionAnalysis(BaseModel):
     direction: str | None = None  # "source" or "goal", of that preposition ("*from* where"): not the other's object
     moves: tuple[tuple[str, str, str], ...] = ()  # (verb lemma, direction, noun lemma): "pump *into mines*"
     owned: str | None = None  # "which animal's *saliva*", "whose *goal*": the answer is the owner of this noun
+    relational: bool = False  # the head noun is a party's ("the mother *of X*", "*X's* mother"), not a kind
     places: tuple[tuple[str, str, str], ...] = ()  # (verb lemma, preposition, place): "sold *in Europe*"
     actors: tuple[tuple[str, str], ...] = ()  # (verb lemma, name): "when did *King Harold II conquer* England"; not
     # groups ("the Normans"), whose doings news credits to their leaders
+    doers: tuple[tuple[str, str], ...] = ()  # the actors and groups doing a verb: "which town did *the Ottomans lose*"
     undergoers: tuple[tuple[str, str], ...] = ()  # (verb lemma, name) done to a name by the asked one: "who beat *X*"
     patients: tuple[tuple[str, str], ...] = ()  # (verb lemma, name) done to a name by anyone: "did Y capture *X*"
     dated: tuple[tuple[str, str], ...] = ()  # (lemma, year) the question dates: "reunited *in 1444*", "Revolt *of 1351*"
@@ -220,7 +222,10 @@ def analyse_question(doc, classify: HeadClassifier | None = None) -> QuestionAna
         names=names, details=tuple(dict.fromkeys([*groups, *figures])),
         choices=doc[min(choices):max(choices) + 1].text if choices else None, preposition=preposition_of(doc, wh),
         direction=asked_direction(doc, wh), moves=directed(doc, wh), owned=_owned(wh, head),
-        places=places_in(doc), actors=actors(doc, names), undergoers=undergoers(doc, names),
+        relational=head is not None and any(c.dep_ == "poss" or c.dep_ == "prep" and c.lower_ == "of"
+                                            for c in head.children),
+        places=places_in(doc), actors=actors(doc, names), doers=actors(doc, names + groups),
+        undergoers=undergoers(doc, names),
         patients=undergoers(doc, names, asked_doer=False), kind=_kind(head),
         negated=_negated(doc, verb), alongside=_alongside(doc.text, names),
         excluding=_excluding(doc.text), parties=_parties(doc, wh, head, names), within=_year_within(head),

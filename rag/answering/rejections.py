@@ -13,7 +13,8 @@ from rag.answering.constraints import counts_another, measures_another, only_int
     priced_for_another
 from rag.answering.dating import years_of
 from rag.answering.directions import against_direction
-from rag.answering.naming import mentions, only_numerals, shares_name
+from rag.answering.kinship import KIN, KIN_GROUP, relative_of, told_of_another, wrong_relative
+from rag.answering.naming import ADDRESS, mentions, only_numerals, other_first_name, shares_name
 from rag.answering.opposites import EXTREME_OPPOSITE
 from rag.answering.question import SAY_VERBS, QuestionAnalysis
 from rag.answering.roles import LIGHT_VERBS, done_by_others, holds, is_named, named_by_of, objects, phrase, \
@@ -43,7 +44,9 @@ def not_an_answer(candidate: Candidate, question: QuestionAnalysis, thing: bool)
         return True
     if question.parties and _named_person(candidate, question.parties):
         return True
-    if question.head in KIN and question.answer_type.startswith("HUM") and not _kin_said(candidate, question.head):
+    if question.head in KIN and question.answer_type.startswith("HUM") and _not_the_relative(candidate, question):
+        return True
+    if candidate.label == "AGE" and relative_of(_root(candidate), re.findall(r"[a-z]+", question.text.lower())):
         return True
     if question.direction and against_direction(_root(candidate), question.direction):
         return True
@@ -64,20 +67,23 @@ def _other_year(text: str, year: str) -> bool:
     return bool(years) and year not in years
 
 
-# family relations and their converses: text that tells one names it ("his father, Justin"; "X, son of Y" for "the
-# father of X"), or for a spouse says the marriage ("X, who had married Y")
-_KIN_GROUPS = ("father mother parent son daughter child kid dad mum mom stepfather stepmother stepson stepdaughter",
-               "brother sister sibling twin", "uncle aunt nephew niece",
-               "grandfather grandmother grandparent grandson granddaughter grandchild", "cousin",
-               "wife husband widow widower spouse marry wed")
-_KIN: dict[str, frozenset[str]] = {w: frozenset(group.split()) for group in _KIN_GROUPS for w in group.split()}
-KIN = frozenset(w for w in _KIN if w not in ("marry", "wed"))
+def _not_the_relative(candidate: Candidate, question: QuestionAnalysis) -> bool:
+    """For "who was the mother of X": no tie of the asked kind is told near the candidate, or the text makes it
+    another relative or (when the question names whose) another party's, or its sentence gives every such tie to
+    another family."""
+    asked, names = question.head, question.names + question.details  # a people's name may be tagged a group
+    root = _root(candidate)
+    if not _kin_said(candidate, asked):
+        return True
+    if not question.relational:  # "which Williams *sister*": a kind of relative, nobody's in particular
+        return wrong_relative(root, asked)
+    return wrong_relative(root, asked, names) or told_of_another(root, candidate.sentence.span, asked, names)
 
 
 def _kin_said(candidate: Candidate, relation: str) -> bool:
     """The candidate's sentence or a neighbour names a relation of the asked one's group: itself, its converse
     ("X, son of Y" for "the father of X") or a word for it ("mum"), or for a spouse a marriage."""
-    return any(t.lemma_.lower() in _KIN[relation] for s in candidate.sentence.window() for t in s.span)
+    return any(t.lemma_.lower() in KIN_GROUP[relation] for s in candidate.sentence.window() for t in s.span)
 
 
 # words that add one more to what was told ("Arsenal *also* bid", "*another* club")
@@ -137,7 +143,7 @@ def _age_of_another(candidate: Candidate, names: tuple[str, ...]) -> bool:
     while start > 0 and doc[start - 1].pos_ == "PROPN":
         start -= 1
     owner = doc[start:i + 1].text
-    return not any(shares_name(owner, name) for name in names)
+    return not any(shares_name(owner, name) and not other_first_name(owner, name) for name in names)
 
 
 # "former", "ex-": the name before the role noun is a past affiliation ("former *Chelsea* striker Adrian Mutu")
@@ -160,7 +166,7 @@ def _former_affiliation(candidate: Candidate, question: QuestionAnalysis) -> boo
 
 
 # forms of address, which news puts before a surname ("Mr Glazer"); alone they name no one
-TITLES = HONORIFICS | frozenset("mr mrs ms miss dr prof".split())
+TITLES = HONORIFICS | ADDRESS
 
 
 def _generic(candidate: Candidate) -> bool:

@@ -170,6 +170,18 @@ def someone_else(span, actors_: tuple[tuple[str, str], ...], names: tuple[str, .
     return False
 
 
+def did_the_converse(span, actors_: tuple[tuple[str, str], ...], converse: dict[str, frozenset[str]]) -> bool:
+    """The question's named doer does the converse of its verb in the sentence and never the verb itself: "James I
+    *conquered* Valencia" for "when did James I lose Valencia"."""
+    for verb, name in actors_:
+        if verb not in converse or any(shares_name(phrase(s), name) for t in uses_of(span, verb) for s in subjects(t)):
+            continue
+        if any(is_named(s) and shares_name(phrase(s), name)
+               for t in span if t.pos_ == "VERB" and t.lemma_.lower() in converse[verb] for s in subjects(t)):
+            return True
+    return False
+
+
 def something_else(span, undergoers_: tuple[tuple[str, str], ...], names: tuple[str, ...] = ()) -> bool:
     """The sentence has the question's verb done to named parties the question never names, and never names the
     question's own: it reports what was done to something else ("conquered *Majorca*" for "who conquered
