@@ -2,7 +2,8 @@
 
 "Who was the mother of X?" is not answered by "his infant *daughter* Petronilla", nor "how old was King John" by
 "his nine-year-old *son*": English says the relation beside the name (an apposition, a title before it, "X, son of
-Y"), and that relation must be the asked one. The words are the closed class of English kin terms, not a list for
+Y"), and that relation must be the asked one. What the text does not tie to the candidate decides nothing: news
+names relatives by nickname and title ("her daughter Maddie", "the Duke's brother"). The words are the closed class of English kin terms, not a list for
 any corpus.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rag.answering.naming import shares_name
+from rag.answering.naming import same_person
 
 # family relations and their converses: text that tells one names it ("his father, Justin"; "X, son of Y" for "the
 # father of X"), or for a spouse says the marriage ("X, who had married Y")
@@ -50,9 +51,10 @@ def _phrase_top(root):
     return token
 
 
-def _describing(root):
-    """The kin noun the sentence gives the name headed by `root` as an apposition or title ("his daughter
-    Petronilla", "Petronilla, his daughter", "Brother John"), if any."""
+def _describing(root) -> list:
+    """The kin nouns the sentence gives the name headed by `root` as an apposition or title ("his daughter
+    Petronilla", "Petronilla, his daughter", "Brother John"), with their conjuncts ("the second wife of Henry VIII
+    *and mother* of Elizabeth I")."""
     described = [c for c in root.children if c.dep_ in ("appos", "compound")]
     token = root
     for _ in range(2):  # up a chain of appositions: "his mother, *the painter* Ruth Ashcombe"
@@ -60,70 +62,57 @@ def _describing(root):
             break
         token = token.head
         described.append(token)
-    return next((w for w in described if w.lemma_.lower() in _ROLE and w.pos_ == "NOUN"), None)
+    described += [c for w in described for c in w.conjuncts]
+    return [w for w in described if w.lemma_.lower() in _ROLE and w.pos_ == "NOUN"]
 
 
-def said_relation(root) -> tuple[str, str | None] | None:
-    """(role, sex) the sentence gives the name headed by `root`: its apposition or title, or the converse of the
-    relation it is the "of" or owner of ("Peter, son *of Mary*", "*Mary's* son": Mary is a parent, of either sex), or a marriage it is a party
-    to. None when the text says no relation there."""
-    word = _describing(root)
-    if word is not None:
-        return _ROLE[word.lemma_.lower()]
+def said_relations(root) -> list[tuple[str, str | None]]:
+    """(role, sex) of each tie the sentence gives the name headed by `root`: its apposition or title, or the
+    converse of the relation it is the "of" or owner of ("Peter, son *of Mary*", "*Mary's* son": Mary is a parent,
+    of either sex), or a marriage it is a party to. Empty when the text says no relation there."""
+    words = _describing(root)
+    if words:
+        return [_ROLE[w.lemma_.lower()] for w in words]
     top = _phrase_top(root)
     if top.dep_ in ("nsubj", "dobj", "nsubjpass") and top.head.lemma_.lower() in ("marry", "wed"):
-        return "spouse", None  # "Justinian married (the actress) *Theodora*": his wife, whoever else she is
+        return [("spouse", None)]  # "Justinian married (the actress) *Theodora*": his wife, whoever else she is
     of = top.head.head if top.dep_ == "pobj" and top.head.lower_ == "of" else top.head if top.dep_ == "poss" \
         else None
     if of is not None and of.lemma_.lower() in _ROLE:  # "son *of Mary*", "*Lily's* mother": the other side's
         role, _ = _ROLE[of.lemma_.lower()]
-        return _CONVERSE.get(role, role), None
-    return None
+        return [(_CONVERSE.get(role, role), None)]
+    return []
 
 
-def wrong_relative(root, asked: str, names: Sequence[str] = ()) -> bool:
-    """The name is told as another relative than the asked one ("his *daughter* Petronilla" for "who was the
-    mother of ..."), or as the asked relative of a named party the question does not ask about ("*Lily's* mother,
-    Ruth" for "who is Daniel's mother")."""
-    said = said_relation(root)
-    if said is not None and not compatible(asked, *said):
+def wrong_relative(root, asked: str, names: Sequence[str] = (), titles: frozenset[str] = frozenset()) -> bool:
+    """The name is told only as other relatives than the asked one ("his *daughter* Petronilla" for "who was the
+    mother of ..."), or as the asked relative of a person the question does not ask about, named in full ("*Lily
+    Ashcombe's* mother, Ruth" for "who is Daniel Ashcombe's mother"; an owner by title, "the *Duchess's* sister",
+    may be anyone's name for the asked person)."""
+    said = said_relations(root)
+    if said and not any(compatible(asked, *tie) for tie in said):
         return True
-    word = _describing(root)
-    owner = next((c for c in word.children if c.dep_ == "poss" and c.pos_ == "PROPN"), None) if word is not None \
-        else None
-    return owner is not None and bool(names) and not any(shares_name(_name_of(owner), name) for name in names)
+    owners = [c for w in _describing(root) for c in w.children if c.dep_ == "poss" and c.ent_type_ == "PERSON"
+              and c.pos_ == "PROPN" and c.lower_ not in titles]
+    return bool(owners and names) and not any(same_person(name_ending_at(o), name) for o in owners for name in names)
 
 
 def relative_of(root, question_words: Sequence[str]) -> bool:
-    """A figure (an age) modifies a kin noun the question does not say: it is that relative's ("his *nine-year-old
-    son*" does not tell how old the father was)."""
+    """A figure (an age) modifies someone's kin noun that the question does not say: it is that relative's ("*his*
+    nine-year-old son" does not tell how old the father was). A kin noun of nobody's describes the person asked
+    about ("the 34-year-old mother of two", "the 22-year-old son of a farmer")."""
     token = root
     while token.dep_ in ("amod", "compound", "npadvmod", "nummod") and token.head.i != token.i:
         token = token.head
         lemma = token.lemma_.lower()
         if lemma in KIN and token.pos_ == "NOUN":
-            return lemma not in question_words and token.lower_ not in question_words
+            owned = any(c.dep_ == "poss" for c in token.children)
+            return owned and lemma not in question_words and token.lower_ not in question_words
     return False
 
 
-def told_of_another(root, span, asked: str, names: Sequence[str]) -> bool:
-    """Every relation of the asked one's group that the sentence states is given to a name that is neither the
-    candidate nor one the question asks about ("betrothed his infant *daughter Petronilla* to Ramon" for "who was
-    the mother of Ramiro"): it tells another family's tie. "*daughter Emma*" for "who was Emma's father" is the
-    question's own tie, told from the other side."""
-    told = [t for t in span if t.pos_ == "NOUN" and t.lemma_.lower() in KIN_GROUP[asked]]
-    if not told:
-        return False
-    for word in told:
-        named = [c for c in word.children if c.dep_ in ("appos", "compound") and c.pos_ == "PROPN"]
-        named += [word.head] if word.dep_ in ("appos", "compound") and word.head.pos_ == "PROPN" else []
-        if not named or any(n.i == root.i or any(shares_name(_name_of(n), name) for name in names) for n in named):
-            return False
-    return True
-
-
-def _name_of(token) -> str:
-    """The proper-noun run a name's head token ends ("Ramon Berenguer IV")."""
+def name_ending_at(token) -> str:
+    """The proper-noun run a name's last token ends ("Ramon Berenguer IV")."""
     start = token.i
     while start > 0 and token.doc[start - 1].pos_ == "PROPN":
         start -= 1

@@ -70,16 +70,24 @@ def shares_name(text: str, name: str) -> bool:
 
 
 def other_first_name(one: str, other: str) -> bool:
-    """Two full names with the same surname and different first names are two people ("Daniel Ashcombe", "Ruth
-    Ashcombe"): a family, not one person named twice."""
+    """Two two-word names with the same surname and different first names are two people ("Daniel Ashcombe", "Ruth
+    Ashcombe"): a family, not one person named twice. Not a title ("Mr Blair", "Cllr Smith"), an initial ("J.
+    Smith", "JK Rowling") or a longer name ("US President Joe Biden"), which may be the same person."""
     a, b = one.split(), other.split()
-    titled = lambda word: word.lower().rstrip(".") in HEAD_NOUNS or word.lower().rstrip(".") in ADDRESS  # noqa: E731
-    return len(a) >= 2 and len(b) >= 2 and a[-1].lower() == b[-1].lower() and a[0].lower() != b[0].lower() \
-        and a[0][:1].isupper() and b[0][:1].isupper() and not titled(a[0]) and not titled(b[0])
+    if len(a) != 2 or len(b) != 2 or a[1].lower() != b[1].lower() or a[0].lower() == b[0].lower():
+        return False
+    return all(len(w) > 2 and w.isalpha() and w[0].isupper() and not w.isupper() and w.lower() not in HEAD_NOUNS
+               and w.lower() not in ADDRESS for w in (a[0], b[0]))
 
 
-# forms of address that stand before a surname ("Mr Blair" is Tony Blair)
-ADDRESS = frozenset("mr mrs ms miss dr prof sir dame lord lady saint st".split())
+def same_person(one: str, other: str) -> bool:
+    """The two names may be one person: a shared distinctive word, and not a family's two first names."""
+    return shares_name(one, other) and not other_first_name(one, other)
+
+
+# forms of address that stand before a surname ("Mr Blair" is Tony Blair); with the honorifics of
+# `candidates.HONORIFICS` ("Lord", "Duke") they are the titles news writes before names
+ADDRESS = frozenset("mr mrs ms miss dr prof cllr rev revd sgt insp supt sir dame lord lady saint st".split())
 
 
 def _abbreviated(text: str, name: str) -> bool:

@@ -55,7 +55,7 @@ def _table(pairs: tuple[tuple[str, str], ...]) -> tuple[dict[str, frozenset[str]
 _, EXTREME_OPPOSITE = _table(_EXTREMES)
 # superlatives are left to `constraints.opposite_extreme`, which reads the candidate's own clause ("led the way with a
 # 262% rise, while Scotland saw the *smallest*" answers "the biggest rise")
-_, CONVERSE = _table(_CONVERSES)
+CONVERSE_SIDE, CONVERSE = _table(_CONVERSES)
 SIDE, OPPOSITE = _table(((" ".join(RISE), " ".join(FALL)),) + _OTHERS)
 
 

@@ -13,8 +13,8 @@ from rag.answering.constraints import counts_another, measures_another, only_int
     priced_for_another
 from rag.answering.dating import years_of
 from rag.answering.directions import against_direction
-from rag.answering.kinship import KIN, KIN_GROUP, relative_of, told_of_another, wrong_relative
-from rag.answering.naming import ADDRESS, mentions, only_numerals, other_first_name, shares_name
+from rag.answering.kinship import KIN, KIN_GROUP, name_ending_at, relative_of, wrong_relative
+from rag.answering.naming import ADDRESS, mentions, only_numerals, same_person, shares_name
 from rag.answering.opposites import EXTREME_OPPOSITE
 from rag.answering.question import SAY_VERBS, QuestionAnalysis
 from rag.answering.roles import LIGHT_VERBS, done_by_others, holds, is_named, named_by_of, objects, phrase, \
@@ -68,16 +68,15 @@ def _other_year(text: str, year: str) -> bool:
 
 
 def _not_the_relative(candidate: Candidate, question: QuestionAnalysis) -> bool:
-    """For "who was the mother of X": no tie of the asked kind is told near the candidate, or the text makes it
-    another relative or (when the question names whose) another party's, or its sentence gives every such tie to
-    another family."""
-    asked, names = question.head, question.names + question.details  # a people's name may be tagged a group
-    root = _root(candidate)
+    """For "who was the mother of X": no tie of the asked kind is told near the candidate, or the text makes it only
+    other relatives, or (when the question says whose) the asked relative of another person named in full."""
+    asked = question.head
     if not _kin_said(candidate, asked):
         return True
     if not question.relational:  # "which Williams *sister*": a kind of relative, nobody's in particular
-        return wrong_relative(root, asked)
-    return wrong_relative(root, asked, names) or told_of_another(root, candidate.sentence.span, asked, names)
+        return wrong_relative(_root(candidate), asked)
+    names = question.names + question.details  # a people's name may be tagged a group ("Justinian")
+    return wrong_relative(_root(candidate), asked, names, TITLES | frozenset(HEAD_NOUNS))
 
 
 def _kin_said(candidate: Candidate, relation: str) -> bool:
@@ -139,11 +138,8 @@ def _age_of_another(candidate: Candidate, names: tuple[str, ...]) -> bool:
     i = candidate.first - 2  # the name's last word, before the comma
     if i < 0 or doc[i + 1].text != ",":
         return False
-    start = i
-    while start > 0 and doc[start - 1].pos_ == "PROPN":
-        start -= 1
-    owner = doc[start:i + 1].text
-    return not any(shares_name(owner, name) and not other_first_name(owner, name) for name in names)
+    owner = name_ending_at(doc[i])
+    return not any(same_person(owner, name) for name in names)
 
 
 # "former", "ex-": the name before the role noun is a past affiliation ("former *Chelsea* striker Adrian Mutu")

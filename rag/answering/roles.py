@@ -170,15 +170,23 @@ def someone_else(span, actors_: tuple[tuple[str, str], ...], names: tuple[str, .
     return False
 
 
-def did_the_converse(span, actors_: tuple[tuple[str, str], ...], converse: dict[str, frozenset[str]]) -> bool:
-    """The question's named doer does the converse of its verb in the sentence and never the verb itself: "James I
-    *conquered* Valencia" for "when did James I lose Valencia"."""
-    for verb, name in actors_:
-        if verb not in converse or any(shares_name(phrase(s), name) for t in uses_of(span, verb) for s in subjects(t)):
+def did_the_converse(span, doers: tuple[tuple[str, str], ...], names: tuple[str, ...], side: dict[str, frozenset[str]],
+                     converse: dict[str, frozenset[str]]) -> bool:
+    """The question's doer does the converse of its verb to another of the question's names, in the sentence's own
+    clause, and no word of the asked verb's side is there: "James I *conquered* ... Valencia" for "when did James I
+    lose Valencia". Another object ("Beckham joined *Real Madrid*" for "when did Beckham leave Manchester United"), a
+    relative clause ("Kraft, *which sold* its pizza arm, took over Cadbury") or the asked deed told too ("is due to
+    *exit*") leaves the sentence be."""
+    for verb, name in doers:
+        if verb not in converse or any(t.lemma_.lower() in side[verb] for t in span):
             continue
-        if any(is_named(s) and shares_name(phrase(s), name)
-               for t in span if t.pos_ == "VERB" and t.lemma_.lower() in converse[verb] for s in subjects(t)):
-            return True
+        others = [n for n in names if not shares_name(n, name)]
+        for t in span:
+            if t.pos_ != "VERB" or t.lemma_.lower() not in converse[verb] or t.dep_ in ("relcl", "acl"):
+                continue
+            if any(is_named(s) and shares_name(phrase(s), name) for s in subjects(t)) and any(
+                    shares_name(phrase(named_by_of(o)), other) for o in objects(t) for other in others):
+                return True
     return False
 
 

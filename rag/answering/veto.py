@@ -29,7 +29,7 @@ def contradictions(question: QuestionAnalysis, sentence: Sentence) -> frozenset[
     kinds = set()
     if says_otherwise(question, sentence):
         kinds.add("negation" if question.negated else "reverse")
-    if roles_reversed(sentence.span, question.patients):
+    if roles_reversed(sentence.span, question.undergoers):
         kinds.add("roles")
     if someone_else(sentence.span, question.actors, question.names):
         kinds.add("doer")
@@ -49,7 +49,7 @@ def affirms(kind: str, question: QuestionAnalysis, sentence: Sentence) -> bool:
     if kind == "doer":
         return any(_does(sentence, name) for _, name in question.actors)
     if kind in ("roles", "object"):  # the asked verb done to the asked party ("Y beat *X*")
-        done_to = question.patients
+        done_to = question.undergoers if kind == "roles" else question.patients
         return any(t.lemma_.lower() == verb and any(shares_name(phrase(o), name) for o in objects(t))
                    for t in sentence.span for verb, name in done_to)
     if kind == "place":
