@@ -3,8 +3,8 @@
 "Who was the mother of X?" is not answered by "his infant *daughter* Petronilla", nor "how old was King John" by
 "his nine-year-old *son*": English says the relation beside the name (an apposition, a title before it, "X, son of
 Y"), and that relation must be the asked one. What the text does not tie to the candidate decides nothing: news
-names relatives by nickname and title ("her daughter Maddie", "the Duke's brother"). The words are the closed class of English kin terms, not a list for
-any corpus.
+names relatives by nickname and title ("her daughter Maddie", "the Duke's brother"). The words are the closed class
+of English kin terms, not a list for any corpus.
 """
 
 from __future__ import annotations
@@ -13,26 +13,26 @@ from collections.abc import Sequence
 
 from rag.answering.naming import same_person
 
-# family relations and their converses: text that tells one names it ("his father, Justin"; "X, son of Y" for "the
-# father of X"), or for a spouse says the marriage ("X, who had married Y")
-_KIN_GROUPS = ("father mother parent son daughter child kid dad mum mom stepfather stepmother stepson stepdaughter",
-               "brother sister sibling twin", "uncle aunt nephew niece",
-               "grandfather grandmother grandparent grandson granddaughter grandchild", "cousin",
-               "wife husband widow widower spouse marry wed")
-KIN_GROUP: dict[str, frozenset[str]] = {w: frozenset(group.split()) for group in _KIN_GROUPS for w in group.split()}
-KIN = frozenset(w for w in KIN_GROUP if w not in ("marry", "wed"))
-
 # each relation's role (what the relative is) and sex, where the word says one; a role's converse is what the other
 # party is ("X, son of *Y*": Y is X's parent)
 _ROLES = {"parent": "father:m mother:f parent dad:m mum:f mom:f stepfather:m stepmother:f",
           "child": "son:m daughter:f child kid stepson:m stepdaughter:f",
           "sibling": "brother:m sister:f sibling twin", "elder": "uncle:m aunt:f", "younger": "nephew:m niece:f",
-          "grandparent": "grandfather:m grandmother:f grandparent", "grandchild": "grandson:m granddaughter:f grandchild",
+          "grandparent": "grandfather:m grandmother:f grandparent",
+          "grandchild": "grandson:m granddaughter:f grandchild",
           "cousin": "cousin", "spouse": "husband:m wife:f widow:f widower:m spouse"}
 _ROLE: dict[str, tuple[str, str | None]] = {word.split(":")[0]: (role, word.split(":")[1] if ":" in word else None)
                                              for role, words in _ROLES.items() for word in words.split()}
 _CONVERSE = {"parent": "child", "child": "parent", "elder": "younger", "younger": "elder",
              "grandparent": "grandchild", "grandchild": "grandparent"}
+_WORDS = {role: frozenset(w for w, (r, _) in _ROLE.items() if r == role) for role in _ROLES}
+# the words that tell a relation of a kind, from either side ("X, son of Y" for "the father of X"), and for a spouse
+# the marriage ("X, who had married Y")
+KIN_GROUP: dict[str, frozenset[str]] = {
+    word: _WORDS[role] | _WORDS[_CONVERSE.get(role, role)] | (frozenset({"marry", "wed"}) if role == "spouse" else
+                                                               frozenset())
+    for word, (role, _) in _ROLE.items()}
+KIN = frozenset(KIN_GROUP)
 
 
 def compatible(asked: str, role: str, sex: str | None) -> bool:
