@@ -8,7 +8,6 @@ import pytest
 
 from rag.answering.kinship import relative_of, said_relations, wrong_relative
 from rag.answering.naming import other_first_name
-from rag.answering.opposites import CONVERSE, CONVERSE_SIDE
 from rag.answering.roles import did_the_converse
 from rag.nlp import get_analyzer
 from rag.settings import NlpSettings
@@ -100,7 +99,7 @@ def test_the_same_surname_with_another_first_name_is_another_person(one, other, 
 def test_the_converse_done_by_the_asked_party_to_the_asked_thing_says_otherwise(parse, sentence, doer, names,
                                                                                converse):
     doc = parse(sentence)
-    assert did_the_converse(doc[:], (doer,), names, CONVERSE_SIDE, CONVERSE) is converse
+    assert did_the_converse(doc[:], (doer,), names) is converse
 
 
 FAMILY = """Actor's daughter joins theatre company

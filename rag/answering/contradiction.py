@@ -9,7 +9,7 @@ import re
 
 from rag.answering.directions import reverses_direction
 from rag.answering.evidence import Sentence
-from rag.answering.opposites import CONVERSE, CONVERSE_SIDE, OPPOSITE, SIDE, says_opposite
+from rag.answering.opposites import OPPOSITE, SIDE, says_opposite
 from rag.answering.question import FAILING_VERBS, QuestionAnalysis
 from rag.answering.roles import LIGHT_VERBS, did_the_converse, uses_of
 
@@ -30,7 +30,7 @@ def says_otherwise(question: QuestionAnalysis, sentence: Sentence) -> bool:
         said = _words(sentence)
         return says_opposite(asked, said) or _negated_adjective(question.adjectives, sentence.span, said) \
             or denies(sentence.span, question.verb) or reverses_direction(sentence.span, question.moves) \
-            or did_the_converse(sentence.span, question.doers, question.names, CONVERSE_SIDE, CONVERSE)
+            or did_the_converse(sentence.span, question.doers, question.names)
     # an entity asked for ("which club did not ...") is named where the negation is; a reason may follow it
     where = sentence.window() if question.descriptive else [sentence]
     return not any(negates(s, asked) for s in where)

@@ -41,27 +41,23 @@ def compatible(asked: str, role: str, sex: str | None) -> bool:
     return role == want_role and (want_sex is None or sex is None or sex == want_sex)
 
 
-def _phrase_top(root):
-    """The head of the apposition chain a name stands in ("married *the singer* Carla Voss")."""
-    token = root
+def _heads(root, deps: tuple[str, ...]) -> list:
+    """The heads up a chain of appositions (or titles) from `root`, two at most ("his mother, *the painter* Ruth
+    Ashcombe")."""
+    out, token = [], root
     for _ in range(2):
-        if token.dep_ != "appos" or token.head.i == token.i:
+        if token.dep_ not in deps or token.head.i == token.i:
             break
         token = token.head
-    return token
+        out.append(token)
+    return out
 
 
 def _describing(root) -> list:
     """The kin nouns the sentence gives the name headed by `root` as an apposition or title ("his daughter
     Petronilla", "Petronilla, his daughter", "Brother John"), with their conjuncts ("the second wife of Henry VIII
     *and mother* of Elizabeth I")."""
-    described = [c for c in root.children if c.dep_ in ("appos", "compound")]
-    token = root
-    for _ in range(2):  # up a chain of appositions: "his mother, *the painter* Ruth Ashcombe"
-        if token.dep_ not in ("appos", "compound") or token.head.i == token.i:
-            break
-        token = token.head
-        described.append(token)
+    described = [c for c in root.children if c.dep_ in ("appos", "compound")] + _heads(root, ("appos", "compound"))
     described += [c for w in described for c in w.conjuncts]
     return [w for w in described if w.lemma_.lower() in _ROLE and w.pos_ == "NOUN"]
 
@@ -70,10 +66,13 @@ def said_relations(root) -> list[tuple[str, str | None]]:
     """(role, sex) of each tie the sentence gives the name headed by `root`: its apposition or title, or the
     converse of the relation it is the "of" or owner of ("Peter, son *of Mary*", "*Mary's* son": Mary is a parent,
     of either sex), or a marriage it is a party to. Empty when the text says no relation there."""
-    words = _describing(root)
+    return _relations(root, _describing(root))
+
+
+def _relations(root, words: list) -> list[tuple[str, str | None]]:
     if words:
         return [_ROLE[w.lemma_.lower()] for w in words]
-    top = _phrase_top(root)
+    top = (_heads(root, ("appos",)) or [root])[-1]  # "married *the singer* Carla Voss"
     if top.dep_ in ("nsubj", "dobj", "nsubjpass") and top.head.lemma_.lower() in ("marry", "wed"):
         return [("spouse", None)]  # "Justinian married (the actress) *Theodora*": his wife, whoever else she is
     of = top.head.head if top.dep_ == "pobj" and top.head.lower_ == "of" else top.head if top.dep_ == "poss" \
@@ -89,10 +88,11 @@ def wrong_relative(root, asked: str, names: Sequence[str] = (), titles: frozense
     mother of ..."), or as the asked relative of a person the question does not ask about, named in full ("*Lily
     Ashcombe's* mother, Ruth" for "who is Daniel Ashcombe's mother"; an owner by title, "the *Duchess's* sister",
     may be anyone's name for the asked person)."""
-    said = said_relations(root)
+    words = _describing(root)
+    said = _relations(root, words)
     if said and not any(compatible(asked, *tie) for tie in said):
         return True
-    owners = [c for w in _describing(root) for c in w.children if c.dep_ == "poss" and c.ent_type_ == "PERSON"
+    owners = [c for w in words for c in w.children if c.dep_ == "poss" and c.ent_type_ == "PERSON"
               and c.pos_ == "PROPN" and c.lower_ not in titles]
     return bool(owners and names) and not any(same_person(name_ending_at(o), name) for o in owners for name in names)
 

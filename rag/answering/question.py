@@ -200,6 +200,7 @@ def analyse_question(doc, classify: HeadClassifier | None = None) -> QuestionAna
     verb = _asked_verb(doc, wh, head)
     choices = choices_in(doc, wh)
     names, groups = names_in(doc, wh, choices)
+    doers = actors(doc, names + groups)  # the actors are the doers that are names, not groups
     figures = [q.text for q in find_quantities(doc.text) if q.label != "ORDINAL" or q.text[0].isdigit()]
     figures += [t.text for t in doc if _is_year(t)]
     focus = []
@@ -224,7 +225,7 @@ def analyse_question(doc, classify: HeadClassifier | None = None) -> QuestionAna
         direction=asked_direction(doc, wh), moves=directed(doc, wh), owned=_owned(wh, head),
         relational=head is not None and any(c.dep_ == "poss" or c.dep_ == "prep" and c.lower_ == "of"
                                             for c in head.children),
-        places=places_in(doc), actors=actors(doc, names), doers=actors(doc, names + groups),
+        places=places_in(doc), actors=tuple((v, n) for v, n in doers if n in names), doers=doers,
         undergoers=undergoers(doc, names),
         patients=undergoers(doc, names, asked_doer=False), kind=_kind(head),
         negated=_negated(doc, verb), alongside=_alongside(doc.text, names),

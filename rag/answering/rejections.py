@@ -76,7 +76,7 @@ def _not_the_relative(candidate: Candidate, question: QuestionAnalysis) -> bool:
     if not question.relational:  # "which Williams *sister*": a kind of relative, nobody's in particular
         return wrong_relative(_root(candidate), asked)
     names = question.names + question.details  # a people's name may be tagged a group ("Justinian")
-    return wrong_relative(_root(candidate), asked, names, TITLES | frozenset(HEAD_NOUNS))
+    return wrong_relative(_root(candidate), asked, names, _OWNER_TITLES)
 
 
 def _kin_said(candidate: Candidate, relation: str) -> bool:
@@ -163,6 +163,7 @@ def _former_affiliation(candidate: Candidate, question: QuestionAnalysis) -> boo
 
 # forms of address, which news puts before a surname ("Mr Glazer"); alone they name no one
 TITLES = HONORIFICS | ADDRESS
+_OWNER_TITLES = TITLES | frozenset(HEAD_NOUNS)  # an owner by title ("the *Duchess's* sister") names no one in full
 
 
 def _generic(candidate: Candidate) -> bool:

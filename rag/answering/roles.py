@@ -10,6 +10,7 @@ import re
 
 from rag.answering.answer_types import WH_TAGS, WH_WORDS
 from rag.answering.naming import mentions, shares_name
+from rag.answering.opposites import CONVERSE, CONVERSE_SIDE
 
 # verbs too light to say who did what ("be", "have", "do", "get", "make": their subjects vary with the phrasing)
 LIGHT_VERBS = frozenset("be have do get make take give go come say".split())
@@ -170,19 +171,18 @@ def someone_else(span, actors_: tuple[tuple[str, str], ...], names: tuple[str, .
     return False
 
 
-def did_the_converse(span, doers: tuple[tuple[str, str], ...], names: tuple[str, ...], side: dict[str, frozenset[str]],
-                     converse: dict[str, frozenset[str]]) -> bool:
+def did_the_converse(span, doers: tuple[tuple[str, str], ...], names: tuple[str, ...]) -> bool:
     """The question's doer does the converse of its verb to another of the question's names, in the sentence's own
     clause, and no word of the asked verb's side is there: "James I *conquered* ... Valencia" for "when did James I
     lose Valencia". Another object ("Beckham joined *Real Madrid*" for "when did Beckham leave Manchester United"), a
     relative clause ("Kraft, *which sold* its pizza arm, took over Cadbury") or the asked deed told too ("is due to
     *exit*") leaves the sentence be."""
     for verb, name in doers:
-        if verb not in converse or any(t.lemma_.lower() in side[verb] for t in span):
+        if verb not in CONVERSE or any(t.lemma_.lower() in CONVERSE_SIDE[verb] for t in span):
             continue
         others = [n for n in names if not shares_name(n, name)]
         for t in span:
-            if t.pos_ != "VERB" or t.lemma_.lower() not in converse[verb] or t.dep_ in ("relcl", "acl"):
+            if t.pos_ != "VERB" or t.lemma_.lower() not in CONVERSE[verb] or t.dep_ in ("relcl", "acl"):
                 continue
             if any(is_named(s) and shares_name(phrase(s), name) for s in subjects(t)) and any(
                     shares_name(phrase(named_by_of(o)), other) for o in objects(t) for other in others):
