@@ -9,6 +9,7 @@ from rag.answering.question import analyse_question
 from rag.answering.quantities import find_quantities, normalise_figure
 from rag.nlp import get_analyzer
 from rag.settings import NlpSettings
+from tests.answering import features as _features, sentence as _sentence, sentence_of as _sentence_of
 
 
 @pytest.fixture(scope="module")
@@ -322,23 +323,6 @@ def test_relative_years_resolve_against_the_article_date():
     assert relative_years("this year", None) == []
 
 
-def _sentence(parse, text: str):
-    """A whole text as one retrieved sentence (as the answerer sees it), parsed by the product's pipeline."""
-    return _sentence_of(parse(text))
-
-
-def _sentence_of(doc):
-    """A whole Doc as one retrieved sentence (a Doc built by hand, where the test needs the tagger's mistakes)."""
-    import numpy as np
-
-    from rag.answering.evidence import Sentence
-    from rag.models import Passage
-
-    text = doc.text
-    passage = Passage(doc_id="d", chunk_id="d:0", text=text, score=1.0, start=0, end=len(text))
-    return Sentence(passage=passage, rank=0, position=0, start=0, end=len(text), vector=np.zeros(3), span=doc[:])
-
-
 class _ExactStore:
     """An evidence store with idf 1 for every word and no word vectors: only exact matches count."""
 
@@ -585,18 +569,6 @@ def test_a_name_misparsed_as_the_verb_is_a_name(parse):
     # the small model tags "Easymobile" as the verb of this question (a case from the BBC development set)
     analysis = analyse_question(parse("Which mobile operator will Easymobile rent its airtime from?"))
     assert analysis.verb == "rent" and "Easymobile" in analysis.names
-
-
-def _features(parse, question: str, text: str) -> dict[str, dict[str, float]]:
-    from rag.answering.answer_types import wanted_labels
-    from rag.answering.candidates import find_candidates
-    from rag.answering.scoring import candidate_features
-
-    analysis = analyse_question(parse(question))
-    wanted = wanted_labels(analysis.answer_type, analysis.named)
-    terms_ = {f.term for f in analysis.focus}
-    return {c.text: candidate_features(c, analysis, {}, {}, terms_)
-            for c in find_candidates(_sentence(parse, text), wanted, head=analysis.head)}
 
 
 def test_a_hyphen_joined_name_is_one_word(parse):

@@ -8,6 +8,7 @@ import pytest
 
 import rag
 from rag.evaluation.qa_eval import short_answer_matches
+from tests.answering import articles_engine
 
 ARTICLES = {
     "uk_business.txt": """Drinks giant agrees Brewster takeover
@@ -346,12 +347,7 @@ UNANSWERABLE = [
 
 @pytest.fixture(scope="module")
 def news_engine(tmp_path_factory: pytest.TempPathFactory) -> rag.Engine:
-    root = tmp_path_factory.mktemp("any-news")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    for name, text in ARTICLES.items():
-        (corpus / name).write_text(text, encoding="utf-8")
-    return rag.load(index_dir=root / "index", corpus_dir=corpus)
+    return articles_engine(tmp_path_factory, "any-news", ARTICLES)
 
 
 @pytest.mark.parametrize(("question", "answers", "source"), CASES)

@@ -94,7 +94,8 @@ def test_every_accepted_answer_occurs_in_a_cleaned_source(repo_seeds: Path, seed
 
 
 BBC_DIR = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "bbc-news-dev"
-BBC_SETS = ["bbc_dev_questions.jsonl", "bbc_heldout_questions.jsonl"]
+BBC_SETS = ["bbc_dev_questions.jsonl", "bbc_heldout_questions.jsonl", "bbc_dev2_questions.jsonl",
+            "bbc_heldout2_questions.jsonl"]
 
 
 @pytest.mark.parametrize("name", BBC_SETS)
@@ -124,6 +125,17 @@ def test_bbc_question_sets_are_answerable_from_their_sources(name: str) -> None:
         problems += [f"{q.id}: {a!r} not in {q.sources}" for a in q.answers
                      if not any(normalise(a) in t for t in texts)]
     assert not problems, "\n".join(problems)
+
+
+def test_the_second_held_out_set_is_on_articles_no_development_set_uses() -> None:
+    """Each question of the second held-out set is about an article (its first source) that no development set
+    names as a source, nor the first held-out set: it measures answering on articles nobody tuned on."""
+    data = Path(__file__).parent / "data"
+    used = {s for name in ("bbc_dev_questions.jsonl", "bbc_dev2_questions.jsonl", "bbc_heldout_questions.jsonl")
+            for q in load_questions(data / name) for s in q.sources}
+    held_out = load_questions(data / "bbc_heldout2_questions.jsonl")
+    assert len(held_out) >= 100
+    assert not [q.id for q in held_out if q.sources and q.sources[0] in used]
 
 
 def test_bbc_adversarial_set_is_unanswerable_and_built_on_development_articles() -> None:

@@ -7,6 +7,10 @@ import re
 
 RELATIVE_YEAR = re.compile(r"\b(next|this|last)\s+year\b", re.I)
 _OFFSET = {"next": 1, "this": 0, "last": -1}
+# a year news leaves unnamed, the one it reports on ("gained 7.6% *during the year*"): like "this year", it may be
+# the question's
+UNNAMED_YEAR = re.compile(r"\b(?:next|this|last)\s+year\b|\b(?:during|over|throughout|through)\s+the\s+"
+                          r"(?:past\s+)?year\b", re.I)
 
 
 def relative_year_note(quote: str, date: dt.date | None) -> str | None:
@@ -70,7 +74,7 @@ def dated_otherwise(asked: tuple[tuple[str, str], ...], span) -> bool:
     """Every mention of a word the question dates is dated to another year in the sentence, which never gives the
     question's year nor a year relative to the article's ("Mehmed I reunited the realm in 1413" for "who reunited
     the state in 1444"; not "fourth at the 1996 Olympics, won gold at the Olympics in Athens")."""
-    if not asked or RELATIVE_YEAR.search(span.text):
+    if not asked or UNNAMED_YEAR.search(span.text):
         return False
     years = years_of(span)
     for word, year in asked:
@@ -97,6 +101,6 @@ def other_years_only(asked: set[str], sentence, date: dt.date | None) -> bool:
         if any(int(y) > latest for y in asked):
             return False
     window = sentence.window()
-    if any(RELATIVE_YEAR.search(s.text) or any(y in s.text for y in asked) for s in window):
+    if any(UNNAMED_YEAR.search(s.text) or any(y in s.text for y in asked) for s in window):
         return False
     return any(is_year(t) for s in window for t in s.span)

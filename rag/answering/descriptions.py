@@ -7,6 +7,7 @@ from rag.answering.evidence import Sentence
 from rag.answering.question import SAY_VERBS, QuestionAnalysis
 
 REASON_MARKERS = frozenset("because since as after amid following due thanks owing so".split())
+CAUSAL_MARKERS = frozenset("because due thanks owing result".split())  # "result": of "as a result of"
 MANNER_MARKERS = frozenset("by through using via".split())
 MAX_WORDS = 25
 
@@ -16,7 +17,9 @@ def description(sentence: Sentence, question: QuestionAnalysis) -> str | None:
     span = sentence.span
     kind = question.answer_type
     if kind == "DESC:reason":
-        return _after_marker(span, REASON_MARKERS)
+        # a cause said outright first ("because", "as a result of"), then words that may only tell a time ("after")
+        return _after_marker(span, CAUSAL_MARKERS) or _after_marker(span, REASON_MARKERS) or _purpose(span) \
+            or _cause(span)
     if kind == "DESC:manner":
         return _after_marker(span, MANNER_MARKERS)
     if kind == "HUM:desc":
@@ -37,12 +40,17 @@ def _text(tokens) -> str | None:
 def _after_marker(span, markers: frozenset[str]) -> str | None:
     """"... because of poor share returns" -> "poor share returns"; "... as demand fell" -> "demand fell"."""
     for token in span:
+        if "result" in markers and [t.lower_ for t in token.doc[token.i:token.i + 4]] == ["as", "a", "result", "of"] \
+                and token.i + 3 < span.end:  # "as a result of accounting errors"
+            return _text(sorted({t for c in token.doc[token.i + 3].children if c.dep_ == "pobj" for t in c.subtree},
+                                key=lambda t: t.i))
         if token.lower_ not in markers or token.dep_ not in ("mark", "prep", "advmod", "agent", "cc", "amod"):
             continue
         if token.lower_ == "as" and token.dep_ == "prep":
             continue  # "as chairman": a role, not a reason
-        if token.lower_ == "since" and (token.dep_ != "mark" or token.head.tag_ == "VBG"):
-            continue  # "since 2004", "since going on sale": a time; "since he was injured" is a reason
+        if token.lower_ == "since" and (token.dep_ != "mark" or token.head.tag_ == "VBG" or _perfect(token.head.head)):
+            continue  # "since 2004", "since going on sale", "have won three since they joined": a time; "since he
+            # was injured" is a reason
         if token.dep_ == "mark":
             clause = [t for t in token.head.subtree if t.i > token.i and t.i < span.end]
         else:
@@ -54,6 +62,41 @@ def _after_marker(span, markers: frozenset[str]) -> str | None:
             clause = sorted({t for n in nxt for t in n.subtree}, key=lambda t: t.i)
         if clause:
             return _text(clause)
+    return None
+
+
+def _perfect(verb) -> bool:
+    """The verb is in a perfect tense ("have *recorded*"): a "since" clause on it tells from when, not why."""
+    return verb.tag_ == "VBN" and any(c.dep_ == "aux" and c.lemma_ == "have" for c in verb.children)
+
+
+# "in order to", "in an effort to", "in a bid to", "so as to": what the action is for
+_PURPOSE_NOUNS = frozenset("order effort bid attempt".split())
+# verbs whose subject is what brought something about ("accounting errors had *forced* the move")
+CAUSE_VERBS = frozenset("cause force prompt trigger spark".split())
+
+
+def _purpose(span) -> str | None:
+    """"... in order to create new jobs" -> "create new jobs"."""
+    for token in span:
+        if token.lower_ != "to" or token.i < 2:
+            continue
+        before = token.doc[token.i - 1]
+        if before.lower_ in _PURPOSE_NOUNS and token.doc[before.left_edge.i - 1].lower_ == "in" \
+                or before.lower_ == "as" and token.doc[token.i - 2].lower_ == "so":
+            verb = token.head if token.head.pos_ == "VERB" and token.head.i > token.i else None
+            if verb is not None:
+                return _text(sorted((t for t in verb.subtree if t.i > token.i), key=lambda t: t.i))
+    return None
+
+
+def _cause(span) -> str | None:
+    """"Accounting errors had *forced* the move" -> "Accounting errors": the subject of a verb of causing."""
+    for token in span:
+        if token.pos_ == "VERB" and token.lemma_.lower() in CAUSE_VERBS:
+            subject = next((c for c in token.children if c.dep_ == "nsubj" and c.pos_ != "PRON"), None)
+            if subject is not None:
+                return _text(sorted(subject.subtree, key=lambda t: t.i))
     return None
 
 

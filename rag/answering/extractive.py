@@ -21,7 +21,7 @@ from rag.answering.constraints import unstated_ordinal, unstated_period, unstate
 from rag.answering.dating import relative_year_note
 from rag.answering.descriptions import description
 from rag.answering.evidence import EvidenceStore, Sentence, gather, match_terms
-from rag.answering.naming import mentions
+from rag.answering.naming import demonym_of, mentions
 from rag.answering.generator import ABSTAIN_TEXT, Generator
 from rag.answering.quantities import normalise_figure
 from rag.answering.question import ARTICLE_NOUNS, BYLINE_VERBS, WRITER_NOUNS, QuestionAnalysis
@@ -150,9 +150,10 @@ class ExtractiveGenerator(Generator):
         where = f"{sentence.passage.text} {sentence.passage.title or ''} {store.lead(sentence.passage.doc_id)}"
         if _opens_with_pronoun(sentence):  # "He noted that ...": the person may be named passages before
             where = store.document_text(sentence.passage.doc_id)
-        if any(not _named(where, name, store) for name in question.names):
-            return False, frozenset()
         doc_id = sentence.passage.doc_id
+        if any(not _named(where, name, store) and not _named_before(where, name, store.document_text(doc_id))
+               for name in question.names):
+            return False, frozenset()
         if doc_id not in barred:  # the same for every sentence of the article
             article = store.document_text(doc_id)
             barred[doc_id] = unstated_year(question, sentence.passage, article) or unstated_ordinal(
@@ -292,13 +293,21 @@ def _named(text: str, name: str, store: EvidenceStore) -> bool:
     or the most distinctive one is there too: a surname ("Blair"), but not the generic head of an organisation's
     name ("Shanda Interactive *Entertainment*")."""
     score = mentions(text, name)
+    if score == 0.0 and " " not in name:  # "European football" for "Europe", "the Bafta awards" for "the Baftas"
+        return demonym_of(text, name) or len(name) > 4 and name.endswith("s") and mentions(text, name[:-1]) == 1.0
     if score == 1.0 or score == 0.0 or " " not in name:
         return score > 0.0  # a one-word name's partial mention is its clipped form ("Notts")
-    words = [w for w in name.split() if terms(w)]
-    rarest = max(words, key=lambda w: store.idf(terms(w)[0]), default=name.split()[-1])
+    words = [w for w in name.split() if terms(w)]  # reversed: of words as rare, the last ("Mr *Lakhani*")
+    rarest = max(reversed(words), key=lambda w: store.idf(terms(w)[0]), default=name.split()[-1])
     return mentions(text, rarest) == 1.0
 
 
+
+
+def _named_before(text: str, name: str, article: str) -> bool:
+    """`text` names `name` by its last word and the article names it in full: news introduces "Yaseen Lakhani" once
+    and then writes "Mr Lakhani"."""
+    return " " in name and mentions(text, name) > 0.0 and mentions(article, name) == 1.0
 
 
 def _opens_with_pronoun(sentence: Sentence) -> bool:
@@ -308,15 +317,18 @@ def _opens_with_pronoun(sentence: Sentence) -> bool:
 
 
 def _narrowest_place(best: Candidate, ranked: list[Candidate]) -> Candidate:
-    """News puts a place inside a larger one ("at Gleneagles in Scotland", "at London's Abbey Road studios"): where
-    something happens is the smaller, with the larger kept beside it when it follows "in"."""
+    """News puts a place inside a larger one ("at Gleneagles in Scotland", "at London's Abbey Road studios",
+    "in Melbourne, Australia"): where something happens is the smaller, with the larger kept beside it when it
+    follows "in" or a comma that is no list's ("in Paris, London and Rome")."""
     sentence = best.sentence
     for other in ranked:
         if other.sentence is not sentence or other is best or other.label == "PERSON" \
                 or other.features.get("type", 0.0) <= 0:
             continue
-        if other.end <= best.start and best.label in PLACE_LABELS \
-                and sentence.text[other.end - sentence.start:best.start - sentence.start] == " in ":
+        between = sentence.text[other.end - sentence.start:best.start - sentence.start] if other.end <= best.start \
+            else None
+        if best.label in PLACE_LABELS and (between == " in " or between == ", " and other.label in PLACE_LABELS
+                                           and _within(sentence.span.doc, other, best)):
             return Candidate(sentence, sentence.text[other.start - sentence.start:best.end - sentence.start],
                              other.label, other.start, best.end, other.first, best.last, dict(best.features),
                              best.score)
@@ -324,6 +336,13 @@ def _narrowest_place(best: Candidate, ranked: list[Candidate]) -> Candidate:
                 and sentence.text[best.end - sentence.start:other.start - sentence.start] in ("'s ", "’s "):
             return other
     return best
+
+
+def _within(doc, smaller: Candidate, larger: Candidate) -> bool:
+    """"X, Y" names a place in a larger one: the parser hangs one on the other as an apposition or modifier, not as
+    a conjunct of a list."""
+    a, b = doc[smaller.first:smaller.last].root, doc[larger.first:larger.last].root
+    return b.dep_ == "appos" and b.head.i == a.i or a.dep_ in ("nmod", "compound") and a.head.i == b.i
 
 
 def _about_its_names(question: QuestionAnalysis, sentence: Sentence) -> bool:

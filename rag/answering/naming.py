@@ -22,6 +22,15 @@ def mentions(text: str, name: str) -> float:
     return 0.0
 
 
+def demonym_of(text: str, name: str) -> bool:
+    """`text` has a capitalised adjective of the one-word place `name`: "European" for "Europe", "Italian" for
+    "Italy", "Japanese" for "Japan", "Iraqi" for "Iraq" (the name, less a final vowel or y, and a demonym ending)."""
+    if len(name) < 4 or not name[:1].isupper() or " " in name:
+        return False
+    stem_ = re.escape(name[:-1] if name[-1].lower() in "aeiouy" else name)
+    return re.search(rf"(?<!\w){stem_}(?:an|ian|ean|ese|i)(?:s)?(?!\w)", text) is not None
+
+
 _ACRONYM = re.compile(r"[A-Z]{2,6}")
 _JOINER = r"(?:\s+(?:of|and|for|the|&))?"
 

@@ -102,7 +102,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
                         r"(?:\s(?:GMT|BST|EST|ET|PT|CET|UTC|local time))?|(?<![\w.:])(?:[01]?\d|2[0-3]):[0-5]\d"
                         r"(?!\d)(?:\s(?:GMT|BST|EST|ET|PT|CET|UTC|local time))?", re.I)),
     ("RATIO", re.compile(rf"(?<![\d:.,]){_NUM}:{_NUM}(?![\d:])")),
-    ("SCORE", re.compile(r"(?<![\w.,:-])\d{1,2}-\d{1,2}(?:\s\d{1,2}-\d{1,2}){0,4}(?![\w.,:-]|%)"
+    ("SCORE", re.compile(r"(?<![\w.,:-])\d{1,2}-\d{1,2}(?:\s\d{1,2}-\d{1,2}){0,4}(?![\w:-]|%|[.,]\d)"
                          r"(?:\s\((?:\d{1,2}-\d{1,2})\))?")),
     ("AGE", re.compile(rf"(?<!\w)(?:{_NUM}|{_WORDNUM})[\s-]years?[\s-]old\b|"
                        rf"\baged\s(?:{_NUM}|{_WORDNUM})\b", re.I)),

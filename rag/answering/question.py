@@ -84,6 +84,7 @@ class QuestionAnalysis(BaseModel):
     plural: bool = False
     verb: str | None = None  # lemma of the verb the wh-phrase depends on: "how much did X agree to *pay*"
     role: str | None = None  # "subj" or "obj": the answer's grammatical role, from the wh-word's
+    passive: bool = False  # the wh-phrase is the passive subject of the asked verb: "which candidate *was suspended*"
     focus: tuple[FocusTerm, ...] = ()
     names: tuple[str, ...] = ()  # proper names the evidence must mention
     details: tuple[str, ...] = ()  # nationalities, years and figures the evidence should state (news often omits
@@ -218,6 +219,7 @@ def analyse_question(doc, classify: HeadClassifier | None = None) -> QuestionAna
     unique = list({f.term: f for f in focus}.values())
     return QuestionAnalysis(
         text=doc.text, wh=wh.lower_ if wh is not None else None, answer_type=answer_type, role=_role(wh, head),
+        passive=_passive(wh, head, verb),
         head=head.lemma_.lower() if head is not None else None, unit=unit,
         plural=head is not None and head.tag_ in ("NNS", "NNPS"), verb=verb, focus=tuple(unique),
         names=names, details=tuple(dict.fromkeys([*groups, *figures])),
@@ -233,6 +235,14 @@ def analyse_question(doc, classify: HeadClassifier | None = None) -> QuestionAna
         dated=tuple(sorted(dated_words(doc[:]))),
         adjectives=tuple(dict.fromkeys(t.lower_ for t in doc if t.pos_ == "ADJ")), past=_asks_what_happened(doc),
         named=_asks_name(doc, wh), byline=_asks_byline(doc, wh))
+
+
+def _passive(wh, head, verb: str | None) -> bool:
+    """The wh-phrase is the passive subject of the asked verb, as the parse shows it: "which candidate *was
+    suspended*" (not "which sons *are said* to be leading", whose asked verb is "lead")."""
+    subject = head if head is not None and wh is not None and wh.dep_ == "det" else wh
+    return subject is not None and verb is not None and subject.dep_ == "nsubjpass" \
+        and subject.head.lemma_.lower() == verb and any(c.dep_ == "auxpass" for c in subject.head.children)
 
 
 def _owned(wh, head) -> str | None:
@@ -502,9 +512,20 @@ def _through_of(head):
 
 
 def _head_class(head, classify: HeadClassifier) -> str | None:
+    compound = _hyphen_compound(head)
+    if compound is not None:  # "fly-half", "right-back", "stand-in": the whole word, not its last part
+        return HEAD_NOUNS.get(compound) or classify(compound)
     lemma = head.lemma_.lower()
     listed = HEAD_NOUNS.get(lemma) or HEAD_NOUNS.get(head.lower_)
     return listed or ("HUM:ind" if _agent_noun(lemma) else classify(lemma))
+
+
+def _hyphen_compound(head) -> str | None:
+    """The hyphen-joined word the head noun ends ("fly-*half*"), lower-cased, or None."""
+    doc, i = head.doc, head.i
+    while i >= 2 and doc[i - 1].text == "-" and not doc[i - 1].whitespace_ and not doc[i - 2].whitespace_:
+        i -= 2
+    return doc[i:head.i + 1].text.lower() if i < head.i else None
 
 
 # English "-ist" / "-yst" / "-ician" nouns name people ("strategist", "lobbyist", "analyst", "technician"); a compound

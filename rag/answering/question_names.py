@@ -99,8 +99,16 @@ def names_in(doc, wh, choices: set[int] = frozenset()) -> tuple[tuple[str, ...],
         if run:
             out.append((" ".join(run), token.i - len(run) if token is not None else len(doc) - len(run)))
             run = []
-    keep = [n for n, start in out if n.lower() not in WH_WORDS and not _role_word(doc, n, start)]
+    out = [(_LEADING_YEAR.sub("", n), start) for n, start in out]
+    keep = [n for n, start in out if n.lower() not in WH_WORDS and not _role_word(doc, n, start)
+            and (any(c.isupper() for c in n) or " " in n)]
     return tuple(dict.fromkeys(keep)), tuple(dict.fromkeys(groups))
+
+
+# a year before a name is a constraint of its own (the question's years), not part of the name ("the *2005* Six
+# Nations"); and a one-word name has a capital letter: the tagger's lower-case words ("wi" of "wi-fi", "8x10") are
+# none, though a phrase it tags may be ("the janissary corps")
+_LEADING_YEAR = re.compile(r"^(?:1\d|20)\d\d\s+(?=\S)")
 
 
 # a preposition between two capitalised parts joins two names the model took for one ("the *Champions League with

@@ -16,9 +16,9 @@ from rag.answering.directions import against_direction
 from rag.answering.kinship import KIN, KIN_GROUP, name_ending_at, relative_of, wrong_relative
 from rag.answering.naming import ADDRESS, mentions, only_numerals, same_person, shares_name
 from rag.answering.opposites import EXTREME_OPPOSITE
-from rag.answering.question import SAY_VERBS, QuestionAnalysis
-from rag.answering.roles import LIGHT_VERBS, done_by_others, holds, is_named, named_by_of, objects, phrase, \
-    subjects, uses_of
+from rag.answering.question import SAY_VERBS, QuestionAnalysis, phrase_of
+from rag.answering.roles import LIGHT_VERBS, RECIPROCAL_VERBS, done_by_others, holds, is_named, named_by_of, \
+    objects, phrase, subjects, uses_of
 from rag.answering.scoring import YEAR
 
 
@@ -194,7 +194,11 @@ def does_otherwise(candidate: Candidate, question: QuestionAnalysis) -> bool:
     name, do the verb there (`roles.done_by_others`), or the candidate does it to another party or in another
     year, or only speaks there. A sentence that says so of all its candidates tells what the question was written
     over."""
-    if question.role != "subj" or not question.verb or question.verb in LIGHT_VERBS or candidate.label not in NAMED:
+    if not question.verb or question.verb in LIGHT_VERBS or candidate.label not in NAMED:
+        return False
+    if question.passive:
+        return _did_it(candidate, question.verb)
+    if question.role != "subj":
         return False
     span = candidate.sentence.span
     return not _compares(question.text) and done_by_others(span, candidate.first, candidate.last, question.verb) \
@@ -212,7 +216,7 @@ def _compares(question: str) -> bool:
 # by a verb of saying ("denied a report" is answered by "X told the party leader ...")
 REPORTING_VERBS = frozenset("say tell add claim argue warn explain insist admit announce reveal state comment".split())
 SPEECH_ACTS = SAY_VERBS | frozenset("deny confirm accuse criticise criticize praise blame urge promise predict "
-                                    "reject dismiss condemn welcome".split())
+                                    "reject dismiss condemn welcome talk speak discuss".split())
 
 
 def _only_reports(candidate: Candidate, question: QuestionAnalysis) -> bool:
@@ -233,6 +237,27 @@ def _only_reports(candidate: Candidate, question: QuestionAnalysis) -> bool:
 
 
 _SELF = frozenset("he she they his her their him them i my we our".split())
+
+
+def _did_it(candidate: Candidate, verb: str) -> bool:
+    """The question asks who the verb was done to ("which candidate *was suspended*"), and the candidate does it in
+    its sentence ("Peter Nielson ... said he had *suspended* Mr Houston"): the doer, not who underwent it. Not for a
+    verb done to each other ("met")."""
+    if verb in RECIPROCAL_VERBS:
+        return False
+    own = phrase_of(candidate.sentence.span.doc[candidate.first:candidate.last].root)  # itself, not a clause on it
+    return any(s.i == own.i or _reported_self(s, t, own) for t in uses_of(candidate.sentence.span, verb)
+               for s in subjects(t))
+
+
+def _reported_self(subject, verb, speaker) -> bool:
+    """"X said *he* had done it": the pronoun subject of a reported clause is its speaker."""
+    if subject.lower_ not in _SELF:
+        return False
+    while verb.dep_ != "ccomp" and verb.head.i != verb.i:
+        verb = verb.head
+    return verb.dep_ == "ccomp" and verb.head.lemma_.lower() in REPORTING_VERBS and any(
+        s.i == speaker.i for s in subjects(verb.head))
 
 
 def _own_deed_differs(candidate: Candidate, question: QuestionAnalysis) -> bool:

@@ -29,7 +29,7 @@ import re
 
 from rag.answering.answer_types import NAMING_VERBS, compatibility
 from rag.answering.candidates import NUMERIC_LABELS, Candidate, named_as
-from rag.answering.dating import RELATIVE_YEAR, relative_years
+from rag.answering.dating import RELATIVE_YEAR, UNNAMED_YEAR, relative_years
 from rag.answering.evidence import EvidenceStore, Sentence, coverage_of, token_terms
 from rag.answering.naming import mentions
 from rag.answering.quantities import UNIT_KINDS, unit_kind
@@ -78,7 +78,10 @@ def sentence_features(sentence: Sentence, question: QuestionAnalysis, store: Evi
     names = sum(max(mentions(window_text, c), LEAD_CREDIT * mentions(context, c)) for c in constraints) / len(
         constraints) if constraints else 1.0
     dated = " ".join([window_text, *map(str, relative_years(window_text, sentence.passage.date))])  # "this year"
-    conflict = float(_conflicts(question.details, dated, YEAR) or _conflicts(question.details, window_text, _ORDINAL))
+    # an undated article's "this year" may be the question's year, whatever other years are beside it
+    unknown_year = sentence.passage.date is None and UNNAMED_YEAR.search(sentence.text) is not None
+    conflict = float(not unknown_year and _conflicts(question.details, dated, YEAR)
+                     or _conflicts(question.details, window_text, _ORDINAL))
     return {"conflict": conflict, "similarity": max(sentence.similarity, 0.0), "coverage": sentence.coverage,
             "window": coverage_of(window, question, store), "names": names, "rank": 1.0 / (1 + sentence.rank),
             "previous": sentence.previous.coverage if sentence.previous is not None else 0.0}
@@ -102,8 +105,9 @@ def candidate_features(candidate: Candidate, question: QuestionAnalysis, shared:
         features["type"] *= LEVEL_NOT_CHANGE
     if question.unit and candidate.label == "QUANTITY" and stem(question.unit) in token_terms(candidate.text):
         features["type"] = 1.0  # "how many tonnes": "3,217 tonnes" counts the very unit asked for
-    if _named_by_head(doc, candidate, question) or question.choices and candidate.text in question.choices:
-        features["type"] = 1.0  # named as what is asked for, or one of the alternatives the question offers
+    if _named_by_head(doc, candidate, question) or question.choices and candidate.text in question.choices \
+            or question.answer_type == "ABBR:exp" and any(spells(candidate.text, name) for name in question.names):
+        features["type"] = 1.0  # named as what is asked for, one of the question's alternatives, or the expansion
     own = [t for t in doc[candidate.first:candidate.last] if not t.is_punct]
     head = stem(question.head) if question.head else None
     if candidate.label in NUMERIC_LABELS:  # a figure is in the question when its digits are ("2004", "£8m")
@@ -160,6 +164,18 @@ def candidate_features(candidate: Candidate, question: QuestionAnalysis, shared:
                                  and (not said_at or _governor(root).i in said_at))
     features["aside"] = float(_in_parentheses(doc, candidate))
     return features
+
+
+def spells(phrase: str, acronym: str) -> bool:
+    """The initials of the phrase's words spell the acronym's letters: "Realise And Witness Talent" for "Raw T",
+    "World Trade Organisation" for "WTO" ("of" and "the" may be skipped)."""
+    letters = re.sub(r"[^a-z]", "", acronym.lower())
+    words = re.findall(r"[A-Za-z]+", phrase)
+    if len(letters) < 2 or len(words) < 2:
+        return False
+    initials = "".join(w[0] for w in words).lower()
+    content = "".join(w[0] for w in words if w.lower() not in ("of", "the", "and", "for", "&")).lower()
+    return letters in (initials, content)
 
 
 def _level(doc, candidate: Candidate) -> bool:
@@ -232,13 +248,19 @@ def _named_after(doc, first: int) -> bool:
 
 
 def _in_parentheses(doc, candidate: Candidate) -> bool:
-    """An opening bracket before the candidate with no closing one between them, within its sentence."""
+    """An opening bracket before the candidate with no closing one between them, within its sentence; not the
+    precise figure of a share told in words ("more than half *(55%)* of respondents")."""
     for token in reversed(doc[candidate.sentence.span.start:candidate.first]):
         if token.text in (")", "]"):
             return False
         if token.text in ("(", "["):
-            return True
+            return not (token.i > 0 and doc[token.i - 1].lower_ in _SHARE_WORDS)
     return False
+
+
+# shares told in words, which news follows with the figure in brackets
+_SHARE_WORDS = frozenset("half halves third thirds quarter quarters fifth fifths tenth tenths majority minority "
+                         "most".split())
 
 
 def _hyphened(token) -> bool:
