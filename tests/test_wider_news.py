@@ -34,6 +34,13 @@ def test_a_score_may_end_a_sentence_or_a_clause():
     assert scores("Forecasts of 4-5.5% growth were cut.") == []  # a range of decimals is no score
 
 
+def test_one_in_ten_is_a_share_not_a_count():
+    found = [(q.text, q.label) for q in find_quantities("One in 10 adult Americans - equivalent to 22 million "
+                                                         "people - owns an MP3 player.")]
+    assert ("One in 10", "RATIO") in found and ("22 million", "CARDINAL") in found
+    assert [q.label for q in find_quantities("Rovers won 3-1 in 90 minutes.")] == ["SCORE", "DURATION"]
+
+
 def test_a_place_is_named_by_its_adjective_and_an_award_by_its_singular():
     from rag.answering.extractive import _named
 
@@ -174,6 +181,26 @@ def test_answers_on_wider_news(engine: rag.Engine, question: str, answers: list[
     assert answer.short_answer is not None and any(short_answer_matches(answer.short_answer, a) for a in answers), \
         (answer.short_answer, answer.text)
     assert answer.citations[0].doc_id == source
+
+
+def test_a_reason_is_not_the_clause_that_restates_the_question(parse):
+    """"after the firm revealed it would restate its reports" tells when, in the question's own words; "accounting
+    errors had forced the move" tells why."""
+    from rag.answering.descriptions import description
+
+    question = analyse_question(parse("Why did Krispy Kreme say it had to restate its 2004 financial reports?"))
+    restating = _sentence(parse, "Shares in Krispy Kreme fell after the firm revealed it would have to restate its "
+                                 "2004 financial reports.")
+    assert description(restating, question) is None
+    cause = _sentence(parse, "Krispy Kreme said accounting errors had forced the move.")
+    assert description(cause, question) == "accounting errors"
+    result = _sentence(parse, "Earnings would be cut by as much as 7.6% as a result of accounting errors.")
+    assert description(result, question) == "accounting errors"
+    purpose = _sentence(parse, "The government said it needed to develop its own industry in order to create new jobs.")
+    assert description(purpose, question) == "create new jobs"
+    # "since" on a perfect tense tells from when
+    since = _sentence(parse, "Italy have only recorded three wins since they joined the Six Nations in 2000.")
+    assert description(since, question) is None
 
 
 def test_a_place_within_another_is_no_list(parse):

@@ -3,13 +3,17 @@ answering sentence that carries it, found in the dependency parse."""
 
 from __future__ import annotations
 
+from spacy.lang.en.stop_words import STOP_WORDS
+
 from rag.answering.evidence import Sentence
 from rag.answering.question import SAY_VERBS, QuestionAnalysis
+from rag.text import stem, tokens
 
 REASON_MARKERS = frozenset("because since as after amid following due thanks owing so".split())
 CAUSAL_MARKERS = frozenset("because due thanks owing result".split())  # "result": of "as a result of"
 MANNER_MARKERS = frozenset("by through using via".split())
 MAX_WORDS = 25
+RESTATED_SHARE = 0.6  # set by hand: a reason adds words of its own ("accounting errors"), a restatement few
 
 
 def description(sentence: Sentence, question: QuestionAnalysis) -> str | None:
@@ -17,9 +21,11 @@ def description(sentence: Sentence, question: QuestionAnalysis) -> str | None:
     span = sentence.span
     kind = question.answer_type
     if kind == "DESC:reason":
-        # a cause said outright first ("because", "as a result of"), then words that may only tell a time ("after")
-        return _after_marker(span, CAUSAL_MARKERS) or _after_marker(span, REASON_MARKERS) or _purpose(span) \
-            or _cause(span)
+        # a cause said outright first ("because", "as a result of"), then words that may only tell a time ("after");
+        # not a clause that restates what the question asks about ("after it revealed it would restate its accounts")
+        found = (_after_marker(span, CAUSAL_MARKERS), _after_marker(span, REASON_MARKERS), _purpose(span),
+                 _cause(span))
+        return next((clause for clause in found if clause and not _restates(clause, question)), None)
     if kind == "DESC:manner":
         return _after_marker(span, MANNER_MARKERS)
     if kind == "HUM:desc":
@@ -63,6 +69,13 @@ def _after_marker(span, markers: frozenset[str]) -> str | None:
         if clause:
             return _text(clause)
     return None
+
+
+def _restates(clause: str, question: QuestionAnalysis) -> bool:
+    """Most of the clause's words are the question's own (RESTATED_SHARE of them): it tells what is asked about."""
+    words = {stem(w) for w in tokens(clause) if w not in STOP_WORDS}
+    asked = {f.term for f in question.focus}
+    return bool(words) and len(words & asked) >= RESTATED_SHARE * len(words)
 
 
 def _perfect(verb) -> bool:

@@ -101,6 +101,9 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
                         r"(?<![\w.:])(?:[01]?\d|2[0-3])(?:[:.][0-5]\d)?\s?(?:am|pm|a\.m\.|p\.m\.)(?!\w)"
                         r"(?:\s(?:GMT|BST|EST|ET|PT|CET|UTC|local time))?|(?<![\w.:])(?:[01]?\d|2[0-3]):[0-5]\d"
                         r"(?!\d)(?:\s(?:GMT|BST|EST|ET|PT|CET|UTC|local time))?", re.I)),
+    # a share as "one in ten": a ratio, not a percentage ("one in 10 adult Americans"), not a year ("one in 2004")
+    ("RATIO", re.compile(rf"(?<![\w.:-])(?:one|two|three|four|five|\d{{1,2}})\sin\s(?!(?:1[5-9]|20)\d\d\b)"
+                         rf"(?:{_NUM}|{_WORDNUM})(?![\w%]|[.,]\d|\s{_PERIOD}\b)", re.I)),
     ("RATIO", re.compile(rf"(?<![\d:.,]){_NUM}:{_NUM}(?![\d:])")),
     ("SCORE", re.compile(r"(?<![\w.,:-])\d{1,2}-\d{1,2}(?:\s\d{1,2}-\d{1,2}){0,4}(?![\w:-]|%|[.,]\d)"
                          r"(?:\s\((?:\d{1,2}-\d{1,2})\))?")),
