@@ -9,8 +9,9 @@ RELATIVE_YEAR = re.compile(r"\b(next|this|last)\s+year\b", re.I)
 _OFFSET = {"next": 1, "this": 0, "last": -1}
 # a year news leaves unnamed, the one it reports on ("gained 7.6% *during the year*"): like "this year", it may be
 # the question's
-UNNAMED_YEAR = re.compile(r"\b(?:next|this|last)\s+year\b|\b(?:during|over|throughout|through)\s+the\s+"
-                          r"(?:past\s+)?year\b", re.I)
+# (not "the year to March 2019", which names its year; case-sensitive so that the month's capital tells)
+UNNAMED_YEAR = re.compile(r"\b(?:[Nn]ext|[Tt]his|[Ll]ast)\s+year\b|\b(?:[Dd]uring|[Oo]ver|[Tt]hroughout|[Tt]hrough)"
+                          r"\s+the\s+(?:past\s+)?year\b(?!\s+(?:to|ending|ended)\s+(?:[A-Z]|\d))")
 
 
 def relative_year_note(quote: str, date: dt.date | None) -> str | None:

@@ -23,8 +23,10 @@ def description(sentence: Sentence, question: QuestionAnalysis) -> str | None:
     if kind == "DESC:reason":
         # a cause said outright first ("because", "as a result of"), then words that may only tell a time ("after");
         # not a clause that restates what the question asks about ("after it revealed it would restate its accounts")
-        found = (_after_marker(span, CAUSAL_MARKERS), _after_marker(span, REASON_MARKERS), _purpose(span),
-                 _cause(span))
+        causal = _after_marker(span, CAUSAL_MARKERS)
+        if causal:
+            return causal
+        found = (_after_marker(span, REASON_MARKERS), _purpose(span), _cause(span))
         return next((clause for clause in found if clause and not _restates(clause, question)), None)
     if kind == "DESC:manner":
         return _after_marker(span, MANNER_MARKERS)
@@ -47,14 +49,18 @@ def _after_marker(span, markers: frozenset[str]) -> str | None:
     """"... because of poor share returns" -> "poor share returns"; "... as demand fell" -> "demand fell"."""
     for token in span:
         if "result" in markers and [t.lower_ for t in token.doc[token.i:token.i + 4]] == ["as", "a", "result", "of"] \
-                and token.i + 3 < span.end:  # "as a result of accounting errors"
-            return _text(sorted({t for c in token.doc[token.i + 3].children if c.dep_ == "pobj" for t in c.subtree},
-                                key=lambda t: t.i))
+                and token.i + 3 < span.end:  # "as a result of accounting errors"; not "as a result of which"
+            cause = [c for c in token.doc[token.i + 3].children if c.dep_ == "pobj" and c.tag_ not in ("WDT", "WP")]
+            clause = _text(sorted({t for c in cause for t in c.subtree}, key=lambda t: t.i))
+            if clause:
+                return clause
+            continue
         if token.lower_ not in markers or token.dep_ not in ("mark", "prep", "advmod", "agent", "cc", "amod"):
             continue
         if token.lower_ == "as" and token.dep_ == "prep":
             continue  # "as chairman": a role, not a reason
-        if token.lower_ == "since" and (token.dep_ != "mark" or token.head.tag_ == "VBG" or _perfect(token.head.head)):
+        if token.lower_ == "since" and (token.dep_ != "mark" or token.head.tag_ == "VBG"
+                                        or token.head.tag_ == "VBD" and _perfect(token.head.head)):
             continue  # "since 2004", "since going on sale", "have won three since they joined": a time; "since he
             # was injured" is a reason
         if token.dep_ == "mark":
@@ -62,6 +68,9 @@ def _after_marker(span, markers: frozenset[str]) -> str | None:
         else:
             nxt = [c for c in token.children if c.dep_ in ("pobj", "pcomp", "pcomp")] or \
                   [c for c in token.doc[token.i + 1:span.end] if c.dep_ in ("pcomp", "pobj")][:1]
+            if token.lower_ == "due" and token.i + 2 < span.end and token.doc[token.i + 1].lower_ == "to" \
+                    and token.doc[token.i + 2].pos_ in ("VERB", "AUX"):
+                continue  # "due to be held": scheduled, not a cause
             if token.lower_ in ("due", "thanks", "owing") and token.i + 1 < span.end \
                     and token.doc[token.i + 1].lower_ == "to":
                 nxt = [c for c in token.doc[token.i + 1].children if c.dep_ in ("pobj", "pcomp")] or nxt
@@ -95,7 +104,7 @@ def _purpose(span) -> str | None:
         if token.lower_ != "to" or token.i < 2:
             continue
         before = token.doc[token.i - 1]
-        if before.lower_ in _PURPOSE_NOUNS and token.doc[before.left_edge.i - 1].lower_ == "in" \
+        if before.lower_ in _PURPOSE_NOUNS and before.left_edge.i > 0 and token.doc[before.left_edge.i - 1].lower_ == "in" \
                 or before.lower_ == "as" and token.doc[token.i - 2].lower_ == "so":
             verb = token.head if token.head.pos_ == "VERB" and token.head.i > token.i else None
             if verb is not None:

@@ -10,6 +10,7 @@ fixed connecting words.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -21,7 +22,7 @@ from rag.answering.constraints import unstated_ordinal, unstated_period, unstate
 from rag.answering.dating import relative_year_note
 from rag.answering.descriptions import description
 from rag.answering.evidence import EvidenceStore, Sentence, gather, match_terms
-from rag.answering.naming import demonym_of, mentions
+from rag.answering.naming import ADDRESS, demonym_of, mentions
 from rag.answering.generator import ABSTAIN_TEXT, Generator
 from rag.answering.quantities import normalise_figure
 from rag.answering.question import ARTICLE_NOUNS, BYLINE_VERBS, WRITER_NOUNS, QuestionAnalysis
@@ -293,8 +294,8 @@ def _named(text: str, name: str, store: EvidenceStore) -> bool:
     or the most distinctive one is there too: a surname ("Blair"), but not the generic head of an organisation's
     name ("Shanda Interactive *Entertainment*")."""
     score = mentions(text, name)
-    if score == 0.0 and " " not in name:  # "European football" for "Europe", "the Bafta awards" for "the Baftas"
-        return demonym_of(text, name) or len(name) > 4 and name.endswith("s") and mentions(text, name[:-1]) == 1.0
+    if score == 0.0 and " " not in name:
+        return demonym_of(text, name)  # "European football" for "Europe"
     if score == 1.0 or score == 0.0 or " " not in name:
         return score > 0.0  # a one-word name's partial mention is its clipped form ("Notts")
     words = [w for w in name.split() if terms(w)]  # reversed: of words as rare, the last ("Mr *Lakhani*")
@@ -305,9 +306,14 @@ def _named(text: str, name: str, store: EvidenceStore) -> bool:
 
 
 def _named_before(text: str, name: str, article: str) -> bool:
-    """`text` names `name` by its last word and the article names it in full: news introduces "Yaseen Lakhani" once
-    and then writes "Mr Lakhani"."""
-    return " " in name and mentions(text, name) > 0.0 and mentions(article, name) == 1.0
+    """`text` names `name` by a title and its last word and the article names it in full: news introduces "Yaseen
+    Lakhani" once and then writes "Mr Lakhani" (not "Venus Williams" for Serena, nor "Conservative Party" for
+    Labour's)."""
+    parts = name.split()
+    if len(parts) < 2 or mentions(article, name) < 1.0:
+        return False
+    titles = "|".join(sorted(ADDRESS))
+    return re.search(rf"(?<!\w)(?:{titles})\.?\s+{re.escape(parts[-1])}(?!\w)", text, re.I) is not None
 
 
 def _opens_with_pronoun(sentence: Sentence) -> bool:

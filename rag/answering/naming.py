@@ -28,7 +28,12 @@ def demonym_of(text: str, name: str) -> bool:
     if len(name) < 4 or not name[:1].isupper() or " " in name:
         return False
     stem_ = re.escape(name[:-1] if name[-1].lower() in "aeiouy" else name)
-    return re.search(rf"(?<!\w){stem_}(?:an|ian|ean|ese|i)(?:s)?(?!\w)", text) is not None
+    # used as an adjective: before a lower-case word, not inside a name ("Roman Abramovich", "Mark Cuban")
+    for match in re.finditer(rf"(?<![\w-]){stem_}(?:an|ian|ean|ese|i)s?\s+[a-z]", text):
+        before = text[:match.start()].split()
+        if not before or not before[-1][:1].isupper() or before[-1].lower() in STOP_WORDS:
+            return True
+    return False
 
 
 _ACRONYM = re.compile(r"[A-Z]{2,6}")

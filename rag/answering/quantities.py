@@ -102,8 +102,10 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
                         r"(?:\s(?:GMT|BST|EST|ET|PT|CET|UTC|local time))?|(?<![\w.:])(?:[01]?\d|2[0-3]):[0-5]\d"
                         r"(?!\d)(?:\s(?:GMT|BST|EST|ET|PT|CET|UTC|local time))?", re.I)),
     # a share as "one in ten": a ratio, not a percentage ("one in 10 adult Americans"), not a year ("one in 2004")
-    ("RATIO", re.compile(rf"(?<![\w.:-])(?:one|two|three|four|five|\d{{1,2}})\sin\s(?!(?:1[5-9]|20)\d\d\b)"
-                         rf"(?:{_NUM}|{_WORDNUM})(?![\w%]|[.,]\d|\s{_PERIOD}\b)", re.I)),
+    # (not a place in a ranking: "number one in 20 countries")
+    ("RATIO", re.compile(rf"(?<![\w.:-])(?<!number\s)(?<!no\s)(?<!no\.\s)(?<!top\s)(?:one|two|three|four|five|"
+                         rf"\d{{1,2}})\sin\s(?!(?:1[5-9]|20)\d\d\b)(?:{_NUM}|{_WORDNUM}){_SCALE}?"
+                         rf"(?![\w%]|[.,]\d|\s{_PERIOD}\b)", re.I)),
     ("RATIO", re.compile(rf"(?<![\d:.,]){_NUM}:{_NUM}(?![\d:])")),
     ("SCORE", re.compile(r"(?<![\w.,:-])\d{1,2}-\d{1,2}(?:\s\d{1,2}-\d{1,2}){0,4}(?![\w:-]|%|[.,]\d)"
                          r"(?:\s\((?:\d{1,2}-\d{1,2})\))?")),

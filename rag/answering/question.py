@@ -512,10 +512,13 @@ def _through_of(head):
 
 
 def _head_class(head, classify: HeadClassifier) -> str | None:
-    compound = _hyphen_compound(head)
-    if compound is not None:  # "fly-half", "right-back", "stand-in": the whole word, not its last part
-        return HEAD_NOUNS.get(compound) or classify(compound)
     lemma = head.lemma_.lower()
+    compound = _hyphen_compound(head)
+    if compound is not None:  # "fly-half", "right-back", "stand-in": the whole word, not its last part; a person's
+        # relative or former role keeps the part's class ("half-brother", "ex-wife", "co-founders")
+        fine = HEAD_NOUNS.get(compound) or ("HUM:ind" if _agent_noun(compound) else classify(compound))
+        part = HEAD_NOUNS.get(lemma) or ("HUM:ind" if _agent_noun(lemma) else classify(lemma))
+        return fine or (part if part and part.startswith("HUM:") else None)
     listed = HEAD_NOUNS.get(lemma) or HEAD_NOUNS.get(head.lower_)
     return listed or ("HUM:ind" if _agent_noun(lemma) else classify(lemma))
 
@@ -525,7 +528,7 @@ def _hyphen_compound(head) -> str | None:
     doc, i = head.doc, head.i
     while i >= 2 and doc[i - 1].text == "-" and not doc[i - 1].whitespace_ and not doc[i - 2].whitespace_:
         i -= 2
-    return doc[i:head.i + 1].text.lower() if i < head.i else None
+    return (doc[i:head.i].text + head.lemma_).lower() if i < head.i else None
 
 
 # English "-ist" / "-yst" / "-ician" nouns name people ("strategist", "lobbyist", "analyst", "technician"); a compound

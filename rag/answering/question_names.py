@@ -99,7 +99,8 @@ def names_in(doc, wh, choices: set[int] = frozenset()) -> tuple[tuple[str, ...],
         if run:
             out.append((" ".join(run), token.i - len(run) if token is not None else len(doc) - len(run)))
             run = []
-    out = [(_LEADING_YEAR.sub("", n), start) for n, start in out]
+    out = [(_LEADING_YEAR.sub("", n), start + 1) if _LEADING_YEAR.match(n) and " " in _LEADING_YEAR.sub("", n)
+           else (n, start) for n, start in out]  # "the 2005 Six Nations"; not "the 1922 Committee"
     keep = [n for n, start in out if n.lower() not in WH_WORDS and not _role_word(doc, n, start)
             and (any(c.isupper() for c in n) or " " in n)]
     return tuple(dict.fromkeys(keep)), tuple(dict.fromkeys(groups))

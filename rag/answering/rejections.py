@@ -246,13 +246,19 @@ def _did_it(candidate: Candidate, verb: str) -> bool:
     if verb in RECIPROCAL_VERBS:
         return False
     own = phrase_of(candidate.sentence.span.doc[candidate.first:candidate.last].root)  # itself, not a clause on it
-    return any(s.i == own.i or _reported_self(s, t, own) for t in uses_of(candidate.sentence.span, verb)
-               for s in subjects(t))
+    uses = uses_of(candidate.sentence.span, verb)
+    if any(own.i in {o.i for o in objects(t)} or any(c.dep_ == "nsubjpass" and phrase_of(c).i == own.i
+                                                     for c in t.children) for t in uses):
+        return False  # it undergoes the verb too ("was himself replaced")
+    # done by it to another named party: not to itself ("injured his ankle", "hurt himself")
+    return any((s.i == own.i or _reported_self(s, t, own))
+               and any(is_named(named_by_of(o)) and o.i != own.i for o in objects(t))
+               for t in uses for s in subjects(t))
 
 
 def _reported_self(subject, verb, speaker) -> bool:
     """"X said *he* had done it": the pronoun subject of a reported clause is its speaker."""
-    if subject.lower_ not in _SELF:
+    if subject.lower_ not in ("he", "she"):
         return False
     while verb.dep_ != "ccomp" and verb.head.i != verb.i:
         verb = verb.head

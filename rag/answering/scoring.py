@@ -169,6 +169,8 @@ def candidate_features(candidate: Candidate, question: QuestionAnalysis, shared:
 def spells(phrase: str, acronym: str) -> bool:
     """The initials of the phrase's words spell the acronym's letters: "Realise And Witness Talent" for "Raw T",
     "World Trade Organisation" for "WTO" ("of" and "the" may be skipped)."""
+    if any(c.isdigit() for c in acronym):
+        return False  # "HS2", "G4S": its figures are no initials
     letters = re.sub(r"[^a-z]", "", acronym.lower())
     words = re.findall(r"[A-Za-z]+", phrase)
     if len(letters) < 2 or len(words) < 2:
@@ -254,7 +256,8 @@ def _in_parentheses(doc, candidate: Candidate) -> bool:
         if token.text in (")", "]"):
             return False
         if token.text in ("(", "["):
-            return not (token.i > 0 and doc[token.i - 1].lower_ in _SHARE_WORDS)
+            return not (candidate.label in ("PERCENT", "CARDINAL") and token.i > 0
+                        and doc[token.i - 1].lower_ in _SHARE_WORDS)
     return False
 
 
