@@ -10,7 +10,7 @@ _OFFSET = {"next": 1, "this": 0, "last": -1}
 # a year news leaves unnamed, the one it reports on ("gained 7.6% *during the year*"): like "this year", it may be
 # the question's
 # (not "the year to March 2019", which names its year; case-sensitive so that the month's capital tells)
-UNNAMED_YEAR = re.compile(r"\b(?:[Nn]ext|[Tt]his|[Ll]ast)\s+year\b|\b(?:[Dd]uring|[Oo]ver|[Tt]hroughout|[Tt]hrough)"
+UNNAMED_YEAR = re.compile(rf"(?i:{RELATIVE_YEAR.pattern})|\b(?:[Dd]uring|[Oo]ver|[Tt]hroughout|[Tt]hrough)"
                           r"\s+the\s+(?:past\s+)?year\b(?!\s+(?:to|ending|ended)\s+(?:[A-Z]|\d))")
 
 

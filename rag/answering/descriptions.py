@@ -48,8 +48,8 @@ def _text(tokens) -> str | None:
 def _after_marker(span, markers: frozenset[str]) -> str | None:
     """"... because of poor share returns" -> "poor share returns"; "... as demand fell" -> "demand fell"."""
     for token in span:
-        if "result" in markers and [t.lower_ for t in token.doc[token.i:token.i + 4]] == ["as", "a", "result", "of"] \
-                and token.i + 3 < span.end:  # "as a result of accounting errors"; not "as a result of which"
+        if "result" in markers and token.lower_ == "as" and token.i + 3 < span.end \
+                and [t.lower_ for t in token.doc[token.i + 1:token.i + 4]] == ["a", "result", "of"]:  # "as a result of accounting errors"; not "as a result of which"
             cause = [c for c in token.doc[token.i + 3].children if c.dep_ == "pobj" and c.tag_ not in ("WDT", "WP")]
             clause = _text(sorted({t for c in cause for t in c.subtree}, key=lambda t: t.i))
             if clause:

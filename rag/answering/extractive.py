@@ -312,8 +312,10 @@ def _named_before(text: str, name: str, article: str) -> bool:
     parts = name.split()
     if len(parts) < 2 or mentions(article, name) < 1.0:
         return False
-    titles = "|".join(sorted(ADDRESS))
-    return re.search(rf"(?<!\w)(?:{titles})\.?\s+{re.escape(parts[-1])}(?!\w)", text, re.I) is not None
+    return re.search(rf"{_TITLE}{re.escape(parts[-1])}(?!\w)", text, re.I) is not None
+
+
+_TITLE = rf"(?<!\w)(?:{'|'.join(sorted(ADDRESS))})\.?\s+"  # "Mr ", "Dr. ", "Cllr "
 
 
 def _opens_with_pronoun(sentence: Sentence) -> bool:

@@ -516,11 +516,14 @@ def _head_class(head, classify: HeadClassifier) -> str | None:
     compound = _hyphen_compound(head)
     if compound is not None:  # "fly-half", "right-back", "stand-in": the whole word, not its last part; a person's
         # relative or former role keeps the part's class ("half-brother", "ex-wife", "co-founders")
-        fine = HEAD_NOUNS.get(compound) or ("HUM:ind" if _agent_noun(compound) else classify(compound))
-        part = HEAD_NOUNS.get(lemma) or ("HUM:ind" if _agent_noun(lemma) else classify(lemma))
-        return fine or (part if part and part.startswith("HUM:") else None)
-    listed = HEAD_NOUNS.get(lemma) or HEAD_NOUNS.get(head.lower_)
-    return listed or ("HUM:ind" if _agent_noun(lemma) else classify(lemma))
+        part = _word_class(lemma, classify)
+        return _word_class(compound, classify) or (part if part and part.startswith("HUM:") else None)
+    return HEAD_NOUNS.get(lemma) or HEAD_NOUNS.get(head.lower_) or _word_class(lemma, classify)
+
+
+def _word_class(word: str, classify: HeadClassifier) -> str | None:
+    """A listed head noun's class, a person for an agent noun ("strategist"), else the classifier's guess."""
+    return HEAD_NOUNS.get(word) or ("HUM:ind" if _agent_noun(word) else classify(word))
 
 
 def _hyphen_compound(head) -> str | None:

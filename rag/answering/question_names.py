@@ -99,8 +99,7 @@ def names_in(doc, wh, choices: set[int] = frozenset()) -> tuple[tuple[str, ...],
         if run:
             out.append((" ".join(run), token.i - len(run) if token is not None else len(doc) - len(run)))
             run = []
-    out = [(_LEADING_YEAR.sub("", n), start + 1) if _LEADING_YEAR.match(n) and " " in _LEADING_YEAR.sub("", n)
-           else (n, start) for n, start in out]  # "the 2005 Six Nations"; not "the 1922 Committee"
+    out = [_without_year(n, start) for n, start in out]
     keep = [n for n, start in out if n.lower() not in WH_WORDS and not _role_word(doc, n, start)
             and (any(c.isupper() for c in n) or " " in n)]
     return tuple(dict.fromkeys(keep)), tuple(dict.fromkeys(groups))
@@ -110,6 +109,13 @@ def names_in(doc, wh, choices: set[int] = frozenset()) -> tuple[tuple[str, ...],
 # Nations"); and a one-word name has a capital letter: the tagger's lower-case words ("wi" of "wi-fi", "8x10") are
 # none, though a phrase it tags may be ("the janissary corps")
 _LEADING_YEAR = re.compile(r"^(?:1\d|20)\d\d\s+(?=\S)")
+
+
+def _without_year(name: str, start: int) -> tuple[str, int]:
+    """The name and its first token's index, less a leading year when two words or more are left ("the 2005 Six
+    Nations"; not "the 1922 Committee")."""
+    rest = _LEADING_YEAR.sub("", name)
+    return (rest, start + 1) if rest != name and " " in rest else (name, start)
 
 
 # a preposition between two capitalised parts joins two names the model took for one ("the *Champions League with
